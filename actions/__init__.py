@@ -1,0 +1,1 @@
+"""Custom actions of the Brightcart support assistant (imported whole by rasa-sdk)."""

@@ -1,0 +1,1 @@
+"""Form validators, one module per form, named after the form."""

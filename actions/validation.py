@@ -1,0 +1,20 @@
+"""Format checks for values customers type, applied before anything is looked up."""
+
+import re
+from typing import Optional
+
+# Brightcart order numbers are 6 digits; customers also write "#482913",
+# "ORD-482913", "ord482913" or "order no. 482913".
+_ORDER_ID = re.compile(r"^(?:(?:ord(?:er)?|no|nr|number)[\s.:#-]*)*#?\s*(\d{6})$", re.IGNORECASE | re.ASCII)
+
+
+def normalise_order_id(text: Optional[str]) -> Optional[str]:
+    """Returns the 6-digit order number written in `text`, or None if it is not one.
+
+    Args:
+        text: what the customer wrote or what the entity extractor found.
+    """
+    if not isinstance(text, str):
+        return None
+    match = _ORDER_ID.match(text.strip())
+    return match.group(1) if match else None

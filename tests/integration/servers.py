@@ -1,0 +1,122 @@
+"""Starts the real action server and Rasa server on free loopback ports for tests."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+RASA = Path(sys.executable).parent / "rasa"
+MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
+STARTUP_LIMIT_SECONDS = 300
+REPLY_LIMIT_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Polls `url` until it answers 200; fails early if the process dies."""
+    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not up after {STARTUP_LIMIT_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+class Server:
+    """One server process with its log file."""
+
+    def __init__(self, name: str, args: list, health_url: str, env: Dict[str, str], log_dir: Path):
+        self.name, self.args, self.health_url, self.env = name, args, health_url, env
+        self.log = log_dir / f"{name}.log"
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                self.args, cwd=PROJECT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_until_up(self.health_url, self.process, self.log)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Assistant:
+    """The action server plus the Rasa server with REST and socket.io, on loopback."""
+
+    def __init__(self, work_dir: Path):
+        if not MODEL.exists():
+            raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does it).")
+        self.actions_port, self.rasa_port = free_port(), free_port()
+        self.tracker_db = work_dir / "conversations.db"
+        env = dict(
+            os.environ,
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
+            TRACKER_STORE_URL=f"sqlite:///{self.tracker_db}",
+            RASA_TELEMETRY_ENABLED="false",
+            TF_CPP_MIN_LOG_LEVEL="2",
+        )
+        self.actions = Server(
+            "actions",
+            [str(RASA), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            f"http://127.0.0.1:{self.actions_port}/health",
+            dict(env, USE_TF="0"),
+            work_dir,
+        )
+        self.rasa = Server(
+            "rasa",
+            [str(RASA), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
+             "--interface", "127.0.0.1"],
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
+            env,
+            work_dir,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def say(self, text: str, sender: Optional[str] = None) -> List[str]:
+        """Sends `text` over the REST channel and returns the texts of the replies."""
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json={"sender": sender or uuid.uuid4().hex, "message": text},
+            timeout=REPLY_LIMIT_SECONDS,
+        )
+        assert response.status_code == 200, response.text
+        return [message.get("text", "") for message in response.json()]
+
+    def start(self) -> "Assistant":
+        self.actions.start()
+        self.rasa.start()
+        return self
+
+    def stop(self) -> None:
+        self.rasa.stop()
+        self.actions.stop()

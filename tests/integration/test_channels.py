@@ -1,0 +1,157 @@
+"""End to end: the real servers on loopback, over REST and socket.io, with a restart."""
+
+import asyncio
+import sqlite3
+import uuid
+
+import pytest
+import requests
+import socketio
+
+from channels.user_text import EMPTY_MESSAGE_REPLY
+from tests.integration.servers import REPLY_LIMIT_SECONDS, Assistant
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    running = Assistant(tmp_path_factory.mktemp("assistant")).start()
+    yield running
+    running.stop()
+
+
+def say(assistant, text, sender=None):
+    return " ".join(assistant.say(text, sender))
+
+
+# --- REST ---
+
+def test_greeting(assistant):
+    assert "Brightcart" in say(assistant, "hello")
+
+
+def test_policy_question(assistant):
+    assert "PayPal" in say(assistant, "which payment methods do you accept?")
+
+
+def test_order_request_goes_through_the_action_server(assistant):
+    customer = uuid.uuid4().hex
+    assert "order number" in say(assistant, "where is my package", customer)
+    answer = say(assistant, "its 482913", customer)
+    assert "order 482913" in answer
+    assert "tracking" in answer
+
+
+def test_invalid_order_number_is_explained(assistant):
+    customer = uuid.uuid4().hex
+    say(assistant, "i want to cancel my order", customer)
+    assert "6 digits" in say(assistant, "order ORD-12", customer)
+
+
+def test_conversation_is_stored_in_the_tracker_store(assistant):
+    customer = uuid.uuid4().hex
+    say(assistant, "hello", customer)
+    with sqlite3.connect(assistant.tracker_db) as db:
+        (count,) = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (customer,)
+        ).fetchone()
+    assert count == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "refund " * 1500,  # 10,500 characters
+        "📦📦📦 ??? 😡",
+        "我的订单在哪里",
+        "где мой заказ",
+        "\x00\x01where is\x1b my order\x7f",
+        "' OR 1=1; DROP TABLE events; --",
+    ],
+    ids=["10k-chars", "emoji", "chinese", "russian", "control-chars", "sql-like"],
+)
+def test_unusual_messages_get_a_reply(assistant, text):
+    assert say(assistant, text).strip()
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  ", "\x00\x00"])
+def test_empty_messages_get_a_friendly_reply(assistant, text):
+    assert say(assistant, text) == EMPTY_MESSAGE_REPLY
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b'["sender", "message"]',
+        b'"just a string"',
+        b'{"sender": "a"}',
+        b'{"sender": "a", "message": 42}',
+        b'{"sender": "a", "message": null}',
+        b'{"message": "hi"}',
+        b'{"sender": "", "message": "hi"}',
+        b'{"sender": ["x"], "message": "hi"}',
+        b'{"sender": "a", "message": "hi", "metadata": "not an object"}',
+    ],
+)
+def test_malformed_requests_get_a_clear_400(assistant, body):
+    response = requests.post(
+        f"{assistant.url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=REPLY_LIMIT_SECONDS,
+    )
+    assert response.status_code == 400
+
+
+def test_server_is_healthy_after_bad_input(assistant):
+    assert requests.get(f"{assistant.url}/", timeout=10).status_code == 200
+    assert "Brightcart" in say(assistant, "hi")
+
+
+# --- socket.io ---
+
+async def socket_conversation(assistant, messages):
+    """Sends each message as a socket.io client and returns the bot's replies to each."""
+    client = socketio.AsyncClient()
+    replies: asyncio.Queue = asyncio.Queue()
+    session: asyncio.Queue = asyncio.Queue()
+    client.on("bot_uttered", lambda data: replies.put_nowait(data.get("text", "")))
+    client.on("session_confirm", lambda session_id: session.put_nowait(session_id))
+    await client.connect(assistant.url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        await client.emit("session_request", {"session_id": uuid.uuid4().hex})
+        session_id = await asyncio.wait_for(session.get(), REPLY_LIMIT_SECONDS)
+        answers = []
+        for message in messages:
+            await client.emit("user_uttered", {"message": message, "session_id": session_id})
+            answers.append(await asyncio.wait_for(replies.get(), REPLY_LIMIT_SECONDS))
+            while not replies.empty():
+                answers[-1] += " " + replies.get_nowait()
+        return answers
+    finally:
+        await client.disconnect()
+
+
+async def test_socketio_conversation(assistant):
+    greeting, policy, empty, order = await socket_conversation(
+        assistant, ["hi there", "is there a fee to cancel an order", "   ", "track order #573108"]
+    )
+    assert "Brightcart" in greeting
+    assert "no cancellation fee" in policy
+    assert empty == EMPTY_MESSAGE_REPLY
+    assert "573108" in order
+
+
+# --- persistence (last: it restarts the Rasa server) ---
+
+def test_an_open_form_survives_a_restart(assistant):
+    customer = uuid.uuid4().hex
+    assert "order number" in say(assistant, "i want to return my shoes", customer)
+
+    assistant.rasa.stop()
+    assistant.rasa.start()
+
+    answer = say(assistant, "300124", customer)
+    assert "order 300124" in answer
+    assert "return label" in answer
