@@ -47,6 +47,12 @@ def test_invalid_order_number_is_explained(assistant):
     assert "6 digits" in say(assistant, "order ORD-12", customer)
 
 
+def test_two_stage_fallback_rephrase_then_human(assistant):
+    customer = uuid.uuid4().hex
+    assert "other words" in say(assistant, "asdkjh qwezx", customer)
+    assert "customer service team" in say(assistant, "blorp flibber quaxx", customer)
+
+
 def test_conversation_is_stored_in_the_tracker_store(assistant):
     customer = uuid.uuid4().hex
     say(assistant, "hello", customer)
