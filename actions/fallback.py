@@ -5,16 +5,15 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import user_intents_newest_first
+
 NLU_FALLBACK_INTENT = "nlu_fallback"
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
     """Counts the customer's latest messages in a row that NLU could not classify."""
     count = 0
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+    for intent in user_intents_newest_first(tracker):
         if intent != NLU_FALLBACK_INTENT:
             break
         count += 1

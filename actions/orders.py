@@ -5,6 +5,8 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import user_intents_newest_first
+
 # The intents that start order_lookup_form; each has an utter_order_noted_<intent>.
 ORDER_REQUEST_INTENTS = (
     "track_order",
@@ -22,13 +24,7 @@ ORDER_REQUEST_INTENTS = (
 
 def latest_order_request(tracker: Tracker) -> Optional[Text]:
     """Returns the most recent order-request intent of the conversation, if any."""
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
-        if intent in ORDER_REQUEST_INTENTS:
-            return intent
-    return None
+    return next((i for i in user_intents_newest_first(tracker) if i in ORDER_REQUEST_INTENTS), None)
 
 
 class ActionAnswerOrderRequest(Action):
