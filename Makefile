@@ -56,6 +56,7 @@ shell: $(MODEL) ## chat with the assistant in the terminal (starts the action se
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
 
 test: $(MODEL) ## validate data, run the conversation tests and every pytest suite
+	scripts/ensure_postgres.sh
 	$(RASA) data validate
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/test-stories

@@ -1,0 +1,1 @@
+"""Commerce data layer: models, the lazily created engine, and intention-named queries."""

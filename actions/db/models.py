@@ -1,0 +1,196 @@
+"""Tables of the shop: customers, catalogue, orders and everything that follows an order."""
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+# Order lifecycle, in the order an order normally moves through it.
+ORDER_STATUSES = (
+    "pending",
+    "paid",
+    "packed",
+    "shipped",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+    "cancelled",
+    "returned",
+)
+CUSTOMER_TIERS = ("new", "standard", "silver", "gold")
+REFUND_STATUSES = ("requested", "approved", "received", "refunded", "rejected")
+TICKET_KINDS = ("complaint", "warranty_claim", "handoff")
+Money = Numeric(10, 2)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(120), nullable=False)
+    email = Column(String(254), nullable=False, unique=True)
+    phone = Column(String(32), nullable=False)
+    tier = Column(String(16), nullable=False)
+    # e.g. {"categories": ["kitchen", "sports"], "newsletter": true}
+    preferences = Column(JSON, nullable=False, default=dict)
+    created_at = Column(DateTime, nullable=False)
+
+    orders = relationship("Order", back_populates="customer", order_by="Order.placed_at")
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id = Column(Integer, primary_key=True)
+    sku = Column(String(32), nullable=False, unique=True)
+    name = Column(String(160), nullable=False)
+    category = Column(String(40), nullable=False, index=True)
+    price = Column(Money, nullable=False)
+    stock = Column(Integer, nullable=False)
+    description = Column(Text, nullable=False)
+    warranty_months = Column(Integer, nullable=False)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    # The 6-digit order number customers see.
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    status = Column(String(20), nullable=False)
+    placed_at = Column(DateTime, nullable=False)
+    paid_at = Column(DateTime)
+    packed_at = Column(DateTime)
+    shipped_at = Column(DateTime)
+    delivered_at = Column(DateTime)
+    cancelled_at = Column(DateTime)
+    returned_at = Column(DateTime)
+    ship_name = Column(String(120), nullable=False)
+    ship_street = Column(String(160), nullable=False)
+    ship_postcode = Column(String(16), nullable=False)
+    ship_city = Column(String(80), nullable=False)
+    ship_country = Column(String(60), nullable=False)
+    subtotal = Column(Money, nullable=False)
+    shipping_cost = Column(Money, nullable=False)
+    total = Column(Money, nullable=False)
+    currency = Column(String(3), nullable=False, default="EUR")
+
+    customer = relationship("Customer", back_populates="orders")
+    items = relationship("OrderItem", back_populates="order", cascade="all, delete-orphan")
+    shipment = relationship("Shipment", back_populates="order", uselist=False, cascade="all, delete-orphan")
+    invoice = relationship("Invoice", back_populates="order", uselist=False, cascade="all, delete-orphan")
+    refunds = relationship("Refund", back_populates="order", cascade="all, delete-orphan")
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    product_id = Column(ForeignKey("products.id"), nullable=False)
+    quantity = Column(Integer, nullable=False)
+    unit_price = Column(Money, nullable=False)
+
+    order = relationship("Order", back_populates="items")
+    product = relationship("Product")
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+
+    id = Column(Integer, primary_key=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, unique=True)
+    carrier = Column(String(40), nullable=False)
+    tracking_number = Column(String(40), nullable=False, unique=True)
+    status = Column(String(20), nullable=False)
+    estimated_delivery = Column(Date, nullable=False)
+
+    order = relationship("Order", back_populates="shipment")
+    events = relationship(
+        "TrackingEvent", back_populates="shipment", order_by="TrackingEvent.occurred_at",
+        cascade="all, delete-orphan",
+    )
+
+
+class TrackingEvent(Base):
+    __tablename__ = "tracking_events"
+
+    id = Column(Integer, primary_key=True)
+    shipment_id = Column(ForeignKey("shipments.id"), nullable=False, index=True)
+    occurred_at = Column(DateTime, nullable=False)
+    location = Column(String(80), nullable=False)
+    description = Column(String(200), nullable=False)
+
+    shipment = relationship("Shipment", back_populates="events")
+
+
+class Refund(Base):
+    """A refund request; `kind` says whether goods come back (return) or only money (refund)."""
+
+    __tablename__ = "refunds"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    kind = Column(String(8), nullable=False)
+    amount = Column(Money, nullable=False)
+    reason = Column(String(200), nullable=False)
+    status = Column(String(12), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    updated_at = Column(DateTime, nullable=False)
+
+    order = relationship("Order", back_populates="refunds")
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(16), nullable=False, unique=True)
+    order_id = Column(ForeignKey("orders.id"), nullable=False, unique=True)
+    issued_at = Column(DateTime, nullable=False)
+    net = Column(Money, nullable=False)
+    vat = Column(Money, nullable=False)
+    total = Column(Money, nullable=False)
+
+    order = relationship("Order", back_populates="invoice")
+
+
+class SupportTicket(Base):
+    __tablename__ = "support_tickets"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    kind = Column(String(16), nullable=False)
+    status = Column(String(12), nullable=False, default="open")
+    customer_id = Column(ForeignKey("customers.id"))
+    order_id = Column(ForeignKey("orders.id"))
+    conversation_id = Column(String(255))
+    summary = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+
+class Promotion(Base):
+    __tablename__ = "promotions"
+    __table_args__ = (UniqueConstraint("code"),)
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(32), nullable=False)
+    description = Column(String(200), nullable=False)
+    percent_off = Column(Integer, nullable=False)
+    # None: every tier; otherwise the lowest tier (see CUSTOMER_TIERS) it is for.
+    min_tier = Column(String(16))
+    category = Column(String(40))
+    valid_from = Column(Date, nullable=False)
+    valid_until = Column(Date, nullable=False)

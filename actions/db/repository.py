@@ -1,0 +1,474 @@
+"""Intention-named queries and changes on the commerce database; actions call only these.
+
+Results are plain frozen dataclasses, so no session or ORM object leaves this module.
+Every change runs in one transaction: it commits fully or not at all.
+"""
+
+import abc
+import datetime as dt
+import difflib
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import List, Optional, Tuple
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, selectinload
+
+from actions.db.engine import session_scope
+from actions.db.models import (
+    CUSTOMER_TIERS,
+    Customer,
+    Order,
+    OrderItem,
+    Product,
+    Promotion,
+    Refund,
+    Shipment,
+    SupportTicket,
+)
+
+RETURN_WINDOW_DAYS = 30
+# An order can be cancelled or re-addressed until it leaves the warehouse.
+CANCELLABLE_STATUSES = ("pending", "paid", "packed")
+ADDRESS_CHANGEABLE_STATUSES = CANCELLABLE_STATUSES
+REFUNDABLE_STATUSES = ("delivered",)
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    order_id: int
+    customer_id: int
+    customer_name: str
+    customer_tier: str
+    customer_email: str
+    status: str
+    placed_at: dt.datetime
+    delivered_at: Optional[dt.datetime]
+    total: Decimal
+    currency: str
+    items: Tuple[Tuple[str, int], ...]
+    ship_street: str
+    ship_postcode: str
+    ship_city: str
+    ship_country: str
+
+
+@dataclass(frozen=True)
+class TrackingCheckpoint:
+    occurred_at: dt.datetime
+    location: str
+    description: str
+
+
+@dataclass(frozen=True)
+class TrackingInfo:
+    carrier: str
+    tracking_number: str
+    status: str
+    estimated_delivery: dt.date
+    checkpoints: Tuple[TrackingCheckpoint, ...]
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    reference: str
+    order_id: int
+    kind: str
+    amount: Decimal
+    status: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class InvoiceInfo:
+    number: str
+    order_id: int
+    issued_at: dt.datetime
+    net: Decimal
+    vat: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    sku: str
+    name: str
+    category: str
+    price: Decimal
+    stock: int
+    description: str
+    warranty_months: int
+
+
+@dataclass(frozen=True)
+class PromotionInfo:
+    code: str
+    description: str
+    percent_off: int
+    category: Optional[str]
+    valid_until: dt.date
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """What happened to a requested change: `done`, or why not (`status` is the order's)."""
+
+    done: bool
+    status: str
+    reason: str = ""
+    reference: str = ""
+    amount: Optional[Decimal] = None
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    street: str
+    postcode: str
+    city: str
+    country: str
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits only, with a leading 00 read as +, so "+49 151-123" and "0049151123" match."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[2:] if digits.startswith("00") else digits
+
+
+class ShopRepository(abc.ABC):
+    """What the assistant may ask of or change in the shop's data."""
+
+    @abc.abstractmethod
+    def find_verified_order(self, order_id: int, contact: str) -> Optional[OrderSummary]:
+        """The order, only if `contact` is the email or phone of its customer; else None."""
+
+    @abc.abstractmethod
+    def find_customer_order(self, order_id: int, customer_id: int) -> Optional[OrderSummary]:
+        """The order, only if it belongs to `customer_id` (an identity the channel verified)."""
+
+    @abc.abstractmethod
+    def shipment_tracking(self, order_id: int) -> Optional[TrackingInfo]:
+        """Carrier, tracking number, estimated delivery and checkpoints, if shipped."""
+
+    @abc.abstractmethod
+    def cancel_order(self, order_id: int, now: dt.datetime) -> ChangeOutcome:
+        """Cancels the order if it has not shipped; cancelling twice is not an error."""
+
+    @abc.abstractmethod
+    def request_refund(self, order_id: int, kind: str, reason: str, now: dt.datetime) -> ChangeOutcome:
+        """Opens a refund or return within the return window and returns its reference."""
+
+    @abc.abstractmethod
+    def refunds_for_order(self, order_id: int) -> List[RefundInfo]:
+        """The order's refunds and returns, newest first."""
+
+    @abc.abstractmethod
+    def change_shipping_address(self, order_id: int, address: ShippingAddress) -> ChangeOutcome:
+        """Changes where the order goes, if it has not shipped yet."""
+
+    @abc.abstractmethod
+    def invoice_for_order(self, order_id: int) -> Optional[InvoiceInfo]:
+        """The order's invoice, if one was issued."""
+
+    @abc.abstractmethod
+    def find_products(self, query: str, limit: int = 3) -> List[ProductInfo]:
+        """Products whose sku or name best match what the customer typed, best first."""
+
+    @abc.abstractmethod
+    def recommend_products(self, customer_id: Optional[int], limit: int = 3) -> List[ProductInfo]:
+        """In-stock products from the customer's preferred and past categories, then bestsellers."""
+
+    @abc.abstractmethod
+    def promotions_for_customer(self, customer_id: Optional[int], today: dt.date) -> List[PromotionInfo]:
+        """Coupons valid today for this customer's tier (all-tier coupons for anonymous ones)."""
+
+    @abc.abstractmethod
+    def open_ticket(
+        self,
+        kind: str,
+        summary: str,
+        now: dt.datetime,
+        customer_id: Optional[int] = None,
+        order_id: Optional[int] = None,
+        conversation_id: Optional[str] = None,
+    ) -> str:
+        """Opens a support ticket (complaint, warranty claim, handoff); returns its reference."""
+
+
+class SqlShopRepository(ShopRepository):
+    """The repository on a SQLAlchemy engine (SQLite by default, PostgreSQL in production)."""
+
+    def __init__(self, engine: Optional[Engine] = None):
+        self._engine = engine
+
+    def _session(self):
+        return session_scope(self._engine)
+
+    # --- orders ---
+
+    def find_verified_order(self, order_id: int, contact: str) -> Optional[OrderSummary]:
+        with self._session() as session:
+            order = _load_order(session, order_id)
+            if order is None or not _is_customer_contact(order.customer, contact):
+                return None
+            return _order_summary(order)
+
+    def find_customer_order(self, order_id: int, customer_id: int) -> Optional[OrderSummary]:
+        with self._session() as session:
+            order = _load_order(session, order_id)
+            if order is None or order.customer_id != customer_id:
+                return None
+            return _order_summary(order)
+
+    def shipment_tracking(self, order_id: int) -> Optional[TrackingInfo]:
+        with self._session() as session:
+            shipment = session.execute(
+                select(Shipment).where(Shipment.order_id == order_id).options(selectinload(Shipment.events))
+            ).scalar_one_or_none()
+            if shipment is None:
+                return None
+            return TrackingInfo(
+                carrier=shipment.carrier,
+                tracking_number=shipment.tracking_number,
+                status=shipment.status,
+                estimated_delivery=shipment.estimated_delivery,
+                checkpoints=tuple(
+                    TrackingCheckpoint(e.occurred_at, e.location, e.description) for e in shipment.events
+                ),
+            )
+
+    def cancel_order(self, order_id: int, now: dt.datetime) -> ChangeOutcome:
+        with self._session() as session:
+            order = _lock_order(session, order_id)
+            if order.status == "cancelled":
+                return ChangeOutcome(done=True, status="cancelled", reason="already_cancelled")
+            if order.status not in CANCELLABLE_STATUSES:
+                return ChangeOutcome(done=False, status=order.status, reason="already_shipped")
+            order.status = "cancelled"
+            order.cancelled_at = now
+            return ChangeOutcome(done=True, status="cancelled")
+
+    def request_refund(self, order_id: int, kind: str, reason: str, now: dt.datetime) -> ChangeOutcome:
+        with self._session() as session:
+            order = _lock_order(session, order_id)
+            open_refund = next((r for r in order.refunds if r.status != "rejected"), None)
+            if open_refund is not None:
+                return ChangeOutcome(
+                    done=False, status=order.status, reason="already_requested", reference=open_refund.reference
+                )
+            if order.status not in REFUNDABLE_STATUSES:
+                return ChangeOutcome(done=False, status=order.status, reason="not_delivered")
+            if now - order.delivered_at > dt.timedelta(days=RETURN_WINDOW_DAYS):
+                return ChangeOutcome(done=False, status=order.status, reason="window_closed")
+            refund = Refund(
+                reference=_free_reference(session, Refund, "RF"),
+                order_id=order.id,
+                kind=kind,
+                amount=order.total,
+                reason=reason[:200],
+                status="requested",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(refund)
+            return ChangeOutcome(done=True, status=order.status, reference=refund.reference, amount=order.total)
+
+    def refunds_for_order(self, order_id: int) -> List[RefundInfo]:
+        with self._session() as session:
+            refunds = session.execute(
+                select(Refund).where(Refund.order_id == order_id).order_by(Refund.created_at.desc())
+            ).scalars()
+            return [RefundInfo(r.reference, r.order_id, r.kind, r.amount, r.status, r.created_at) for r in refunds]
+
+    def change_shipping_address(self, order_id: int, address: ShippingAddress) -> ChangeOutcome:
+        with self._session() as session:
+            order = _lock_order(session, order_id)
+            if order.status not in ADDRESS_CHANGEABLE_STATUSES:
+                return ChangeOutcome(done=False, status=order.status, reason="already_shipped")
+            order.ship_street = address.street
+            order.ship_postcode = address.postcode
+            order.ship_city = address.city
+            order.ship_country = address.country
+            return ChangeOutcome(done=True, status=order.status)
+
+    def invoice_for_order(self, order_id: int) -> Optional[InvoiceInfo]:
+        with self._session() as session:
+            order = session.get(Order, order_id)
+            invoice = order.invoice if order else None
+            if invoice is None:
+                return None
+            return InvoiceInfo(invoice.number, order_id, invoice.issued_at, invoice.net, invoice.vat, invoice.total)
+
+    # --- products and promotions ---
+
+    def find_products(self, query: str, limit: int = 3) -> List[ProductInfo]:
+        wanted = (query or "").strip().lower()
+        if not wanted:
+            return []
+        with self._session() as session:
+            products = session.execute(select(Product)).scalars().all()
+            scored = [(_match_score(wanted, p), p) for p in products]
+            best = sorted((s for s in scored if s[0] >= 0.6), key=lambda s: (-s[0], s[1].sku))
+            return [_product_info(p) for _, p in best[:limit]]
+
+    def recommend_products(self, customer_id: Optional[int], limit: int = 3) -> List[ProductInfo]:
+        with self._session() as session:
+            liked = _liked_categories(session, customer_id)
+            bought = _bought_product_ids(session, customer_id)
+            popularity = dict(
+                session.execute(
+                    select(OrderItem.product_id, func.sum(OrderItem.quantity)).group_by(OrderItem.product_id)
+                ).all()
+            )
+            candidates = [
+                p for p in session.execute(select(Product).where(Product.stock > 0)).scalars()
+                if p.id not in bought
+            ]
+            candidates.sort(key=lambda p: (p.category not in liked, -popularity.get(p.id, 0), p.sku))
+            return [_product_info(p) for p in candidates[:limit]]
+
+    def promotions_for_customer(self, customer_id: Optional[int], today: dt.date) -> List[PromotionInfo]:
+        with self._session() as session:
+            customer = session.get(Customer, customer_id) if customer_id is not None else None
+            rank = CUSTOMER_TIERS.index(customer.tier) if customer else -1
+            promotions = session.execute(
+                select(Promotion)
+                .where(Promotion.valid_from <= today, Promotion.valid_until >= today)
+                .order_by(Promotion.percent_off.desc(), Promotion.code)
+            ).scalars()
+            return [
+                PromotionInfo(p.code, p.description, p.percent_off, p.category, p.valid_until)
+                for p in promotions
+                if p.min_tier is None or (rank >= 0 and rank >= CUSTOMER_TIERS.index(p.min_tier))
+            ]
+
+    # --- support ---
+
+    def open_ticket(
+        self,
+        kind: str,
+        summary: str,
+        now: dt.datetime,
+        customer_id: Optional[int] = None,
+        order_id: Optional[int] = None,
+        conversation_id: Optional[str] = None,
+    ) -> str:
+        with self._session() as session:
+            ticket = SupportTicket(
+                reference=_free_reference(session, SupportTicket, "TCK"),
+                kind=kind,
+                customer_id=customer_id,
+                order_id=order_id,
+                conversation_id=conversation_id,
+                summary=summary[:2000],
+                created_at=now,
+            )
+            session.add(ticket)
+            return ticket.reference
+
+
+class OrderNotFound(LookupError):
+    """A change was asked for an order that does not exist (callers verify first)."""
+
+
+def _free_reference(session: Session, table, prefix: str) -> str:
+    """A reference like RF-482913 not yet used in `table` (the unique index is the backstop)."""
+    while True:
+        reference = f"{prefix}-{secrets.randbelow(900000) + 100000}"
+        if session.execute(select(table.id).where(table.reference == reference)).first() is None:
+            return reference
+
+
+def _load_order(session: Session, order_id: int) -> Optional[Order]:
+    return session.execute(
+        select(Order)
+        .where(Order.id == order_id)
+        .options(selectinload(Order.customer), selectinload(Order.items).selectinload(OrderItem.product))
+    ).scalar_one_or_none()
+
+
+def _lock_order(session: Session, order_id: int) -> Order:
+    # FOR UPDATE on PostgreSQL serialises concurrent changes to one order;
+    # SQLite ignores it and serialises writers itself.
+    order = session.execute(select(Order).where(Order.id == order_id).with_for_update()).scalar_one_or_none()
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+def _is_customer_contact(customer: Customer, contact: str) -> bool:
+    contact = (contact or "").strip()
+    if "@" in contact:
+        return contact.lower() == customer.email.lower()
+    digits = normalise_phone(contact)
+    return len(digits) >= 6 and digits == normalise_phone(customer.phone)
+
+
+def _order_summary(order: Order) -> OrderSummary:
+    return OrderSummary(
+        order_id=order.id,
+        customer_id=order.customer_id,
+        customer_name=order.customer.name,
+        customer_tier=order.customer.tier,
+        customer_email=order.customer.email,
+        status=order.status,
+        placed_at=order.placed_at,
+        delivered_at=order.delivered_at,
+        total=order.total,
+        currency=order.currency,
+        items=tuple((item.product.name, item.quantity) for item in order.items),
+        ship_street=order.ship_street,
+        ship_postcode=order.ship_postcode,
+        ship_city=order.ship_city,
+        ship_country=order.ship_country,
+    )
+
+
+def _product_info(product: Product) -> ProductInfo:
+    return ProductInfo(
+        product.sku, product.name, product.category, product.price, product.stock,
+        product.description, product.warranty_months,
+    )
+
+
+def _match_score(wanted: str, product: Product) -> float:
+    """1.0 for the exact sku; otherwise how well the words typed match the product name."""
+    if wanted == product.sku.lower():
+        return 1.0
+    name = product.name.lower()
+    if wanted in name:
+        return 0.95
+    words = name.split()
+    typed = wanted.split()
+    # Each typed word is matched to its closest name word, so "airbuds pro" finds
+    # "AeroBuds Pro wireless earbuds" despite the typo.
+    per_word = [max(difflib.SequenceMatcher(None, t, w).ratio() for w in words) for t in typed]
+    return sum(per_word) / len(per_word) * 0.9
+
+
+def _liked_categories(session: Session, customer_id: Optional[int]) -> set:
+    if customer_id is None:
+        return set()
+    customer = session.get(Customer, customer_id)
+    liked = set((customer.preferences or {}).get("categories", [])) if customer else set()
+    bought = session.execute(
+        select(Product.category)
+        .join(OrderItem, OrderItem.product_id == Product.id)
+        .join(Order, Order.id == OrderItem.order_id)
+        .where(Order.customer_id == customer_id)
+    ).scalars()
+    return liked | set(bought)
+
+
+def _bought_product_ids(session: Session, customer_id: Optional[int]) -> set:
+    if customer_id is None:
+        return set()
+    return set(
+        session.execute(
+            select(OrderItem.product_id)
+            .join(Order, Order.id == OrderItem.order_id)
+            .where(Order.customer_id == customer_id)
+        ).scalars()
+    )
