@@ -17,15 +17,18 @@ export RASA_PORT ?= 5005
 export ACTIONS_PORT ?= 5055
 export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/conversations.db
+# Empty means the default in actions/config.py (shop.db in the project).
+export COMMERCE_DB_URL
+export DB_TIMEOUT_SECONDS
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install train validate run shell test clean
+.PHONY: help install seed seed-if-missing train validate run shell test clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(INSTALLED) $(BERT_WEIGHTS) ## create .venv (Python 3.10) and convert the offline BERT weights
+install: $(INSTALLED) $(BERT_WEIGHTS) seed-if-missing ## create .venv (Python 3.10), convert the BERT weights, seed the demo shop
 
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-bert.txt
 	@test -x $(PYTHON) || { python310="$$(scripts/find_python310.sh)" && "$$python310" -m venv $(VENV); }
@@ -36,6 +39,12 @@ $(INSTALLED): requirements.txt requirements-dev.txt requirements-bert.txt
 $(BERT_WEIGHTS): $(INSTALLED) scripts/convert_bert_weights.py
 	$(PYTHON) scripts/convert_bert_weights.py
 
+seed: $(INSTALLED) ## rebuild the demo shop database (COMMERCE_DB_URL, default shop.db) from scratch
+	$(PYTHON) scripts/seed_db.py
+
+seed-if-missing: $(INSTALLED)
+	@$(PYTHON) scripts/seed_db.py --if-missing
+
 train: $(MODEL) ## train the Rasa model if data, domain or config changed
 
 $(MODEL): $(INSTALLED) $(BERT_WEIGHTS) $(TRAINING_FILES)
@@ -45,14 +54,14 @@ $(MODEL): $(INSTALLED) $(BERT_WEIGHTS) $(TRAINING_FILES)
 validate: $(INSTALLED) ## check training data, domain and stories for errors
 	$(RASA) data validate
 
-run: $(MODEL) ## start the action server and the Rasa server (REST + socket.io on port 5005)
+run: $(MODEL) seed-if-missing ## start the action server and the Rasa server (REST + socket.io on port 5005)
 	@echo "Starting. When Rasa logs 'Rasa server is up and running', talk to it:"
 	@echo "  REST:      curl -s -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"hi\"}'"
 	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"
 	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
 	scripts/with_action_server.sh $(RASA) run --model $(MODEL) --port $(RASA_PORT) --cors "*"
 
-shell: $(MODEL) ## chat with the assistant in the terminal (starts the action server too)
+shell: $(MODEL) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
 
 test: $(MODEL) ## validate data, run the conversation tests and every pytest suite

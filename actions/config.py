@@ -17,4 +17,4 @@ def commerce_db_url() -> str:
 
 def db_timeout_seconds() -> float:
     """How long a database call may take before the customer gets an apology (DB_TIMEOUT_SECONDS)."""
-    return float(os.environ.get("DB_TIMEOUT_SECONDS", "5"))
+    return float(os.environ.get("DB_TIMEOUT_SECONDS") or 5)

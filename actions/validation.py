@@ -18,3 +18,24 @@ def normalise_order_id(text: Optional[str]) -> Optional[str]:
         return None
     match = _ORDER_ID.match(text.strip())
     return match.group(1) if match else None
+
+
+_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[a-z]{2,}$", re.IGNORECASE)
+_PHONE = re.compile(r"^\+?[\d\s()/.-]{6,24}$")
+
+
+def normalise_contact(text: Optional[str]) -> Optional[str]:
+    """Returns an email (lower-cased) or phone number (as typed) in `text`, or None.
+
+    Args:
+        text: what the customer gave to prove the order is theirs.
+    """
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if _EMAIL.match(text):
+        return text.lower()
+    digits = re.sub(r"\D", "", text)
+    if _PHONE.match(text) and 7 <= len(digits) <= 15:
+        return text
+    return None

@@ -70,7 +70,7 @@ class Server:
 class Assistant:
     """The action server plus the Rasa server with REST and socket.io, on loopback."""
 
-    def __init__(self, work_dir: Path):
+    def __init__(self, work_dir: Path, commerce_db_url: str):
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does it).")
         self.actions_port, self.rasa_port = free_port(), free_port()
@@ -79,6 +79,7 @@ class Assistant:
             os.environ,
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
             TRACKER_STORE_URL=f"sqlite:///{self.tracker_db}",
+            COMMERCE_DB_URL=commerce_db_url,
             RASA_TELEMETRY_ENABLED="false",
             TF_CPP_MIN_LOG_LEVEL="2",
         )

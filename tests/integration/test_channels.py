@@ -8,13 +8,27 @@ import pytest
 import requests
 import socketio
 
+from actions.db.engine import make_engine, session_scope
+from actions.db.models import Base
 from channels.user_text import EMPTY_MESSAGE_REPLY
 from tests.integration.servers import REPLY_LIMIT_SECONDS, Assistant
+from tests.shop_factory import add_customer, add_order
+
+CUSTOMER_EMAIL = "lena.vogt@example.com"
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    running = Assistant(tmp_path_factory.mktemp("assistant")).start()
+    work_dir = tmp_path_factory.mktemp("assistant")
+    shop_url = f"sqlite:///{work_dir / 'shop.db'}"
+    engine = make_engine(shop_url)
+    Base.metadata.create_all(engine)
+    with session_scope(engine) as session:
+        lena = add_customer(session, name="Lena Vogt", email=CUSTOMER_EMAIL)
+        for order_id, status in ((482913, "in_transit"), (573108, "paid"), (300124, "delivered")):
+            add_order(session, lena, status, order_id=order_id)
+    engine.dispose()
+    running = Assistant(work_dir, shop_url).start()
     yield running
     running.stop()
 
@@ -33,12 +47,22 @@ def test_policy_question(assistant):
     assert "PayPal" in say(assistant, "which payment methods do you accept?")
 
 
-def test_order_request_goes_through_the_action_server(assistant):
+def test_order_status_after_verification(assistant):
     customer = uuid.uuid4().hex
     assert "order number" in say(assistant, "where is my package", customer)
-    answer = say(assistant, "its 482913", customer)
-    assert "order 482913" in answer
-    assert "tracking" in answer
+    assert "email address or phone number" in say(assistant, "its 482913", customer)
+    answer = say(assistant, CUSTOMER_EMAIL, customer)
+    assert "matches order 482913 (l***@example.com)" in answer
+    assert "on its way with DHL" in answer and "Expected delivery" in answer
+    assert CUSTOMER_EMAIL not in answer
+
+
+def test_someone_elses_contact_reveals_nothing(assistant):
+    customer = uuid.uuid4().hex
+    say(assistant, "track order 482913", customer)
+    answer = say(assistant, "stranger@example.com", customer)
+    assert "couldn't find an order" in answer
+    assert "DHL" not in answer and "482913" not in answer
 
 
 def test_invalid_order_number_is_explained(assistant):
@@ -140,13 +164,14 @@ async def socket_conversation(assistant, messages):
 
 
 async def test_socketio_conversation(assistant):
-    greeting, policy, empty, order = await socket_conversation(
-        assistant, ["hi there", "is there a fee to cancel an order", "   ", "track order #573108"]
+    greeting, policy, empty, order, status = await socket_conversation(
+        assistant, ["hi there", "is there a fee to cancel an order", "   ", "track order #573108", CUSTOMER_EMAIL]
     )
     assert "Brightcart" in greeting
     assert "no cancellation fee" in policy
     assert empty == EMPTY_MESSAGE_REPLY
-    assert "573108" in order
+    assert "email address or phone number" in order
+    assert "Order 573108" in status and "hasn't shipped yet" in status
 
 
 # --- persistence (last: it restarts the Rasa server) ---
@@ -158,6 +183,7 @@ def test_an_open_form_survives_a_restart(assistant):
     assistant.rasa.stop()
     assistant.rasa.start()
 
-    answer = say(assistant, "300124", customer)
+    assert "email address or phone number" in say(assistant, "300124", customer)
+    answer = say(assistant, CUSTOMER_EMAIL, customer)
     assert "order 300124" in answer
     assert "return label" in answer

@@ -1,0 +1,39 @@
+"""How dates, statuses and tracking timelines read in replies."""
+
+import datetime as dt
+from typing import Iterable, Tuple, Union
+
+from actions.db.repository import TrackingCheckpoint
+
+STATUS_TEXT = {
+    "pending": "waiting for payment",
+    "paid": "paid and being prepared in our warehouse",
+    "packed": "packed and waiting for the carrier",
+    "shipped": "shipped",
+    "in_transit": "on its way",
+    "out_for_delivery": "out for delivery today",
+    "delivered": "delivered",
+    "cancelled": "cancelled",
+    "returned": "returned",
+}
+TIMELINE_LENGTH = 3
+
+
+def format_day(value: Union[dt.date, dt.datetime]) -> str:
+    """"Tue 24 Nov" (the year only when it is not this year)."""
+    text = value.strftime("%a %d %b")
+    return text if value.year == dt.date.today().year else f"{text} {value.year}"
+
+
+def format_checkpoint(checkpoint: TrackingCheckpoint) -> str:
+    return f"{format_day(checkpoint.occurred_at)} {checkpoint.occurred_at:%H:%M}, {checkpoint.location}: {checkpoint.description}"
+
+
+def format_timeline(checkpoints: Iterable[TrackingCheckpoint]) -> str:
+    """The latest checkpoints, oldest first, one per line."""
+    return "\n".join(f"- {format_checkpoint(c)}" for c in list(checkpoints)[-TIMELINE_LENGTH:])
+
+
+def format_items(items: Iterable[Tuple[str, int]]) -> str:
+    """"2 x Yoga mat, 1 x Water bottle"."""
+    return ", ".join(f"{quantity} x {name}" for name, quantity in items)

@@ -1,0 +1,82 @@
+"""Builds the demo shop in the commerce database: seed_db.py [--url URL] [--if-missing].
+
+Creates the tables, then replaces all rows with the demo shop in one transaction, so running it
+again gives the same data and a failure leaves the previous data as it was.
+"""
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from actions.config import commerce_db_url  # noqa: E402
+from actions.db.engine import make_engine  # noqa: E402
+from actions.db.models import Base, Customer  # noqa: E402
+from seed.demo_shop import build_demo_shop, demo_examples  # noqa: E402
+
+
+def seed(url: str, if_missing: bool = False, today: dt.date | None = None) -> bool:
+    """Creates the tables and (re)builds the demo shop.
+
+    Args:
+        url: SQLAlchemy URL of the commerce database.
+        if_missing: Leave the database alone if it already has customers.
+        today: The day the data is built for; defaults to today.
+
+    Returns:
+        True if the demo shop was written, False if `if_missing` left existing data alone.
+    """
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine, future=True) as session, session.begin():
+            if if_missing and session.scalar(select(func.count()).select_from(Customer)):
+                return False
+            # Children before parents, so foreign keys hold at every step.
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(table.delete())
+            build_demo_shop(session, today or dt.date.today())
+        return True
+    finally:
+        engine.dispose()
+
+
+def report(url: str) -> list[str]:
+    """Row counts per table, then the demo examples to try."""
+    engine = make_engine(url)
+    try:
+        with Session(engine, future=True) as session:
+            lines = [f"{table.name:<16} {session.scalar(select(func.count()).select_from(table)):>5}"
+                     for table in Base.metadata.sorted_tables]
+            lines += ["", "Orders to try (order number, status, customer email):"]
+            lines += ["  " + line for line in demo_examples(session)]
+            return lines
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the Brightcart demo shop in the commerce database.")
+    parser.add_argument("--url", help="SQLAlchemy database URL (default: COMMERCE_DB_URL, else shop.db)")
+    parser.add_argument("--if-missing", action="store_true",
+                        help="do nothing if the database already has customers")
+    args = parser.parse_args(argv)
+    url = args.url or commerce_db_url()
+    shown_url = make_url(url).render_as_string(hide_password=True)
+    if not seed(url, if_missing=args.if_missing):
+        print(f"{shown_url} already has customers; left as it is.")
+        return 0
+    print(f"Demo shop written to {shown_url}:")
+    print("\n".join(report(url)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

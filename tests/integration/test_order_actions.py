@@ -1,0 +1,151 @@
+"""order_lookup_form's validator and the order answer, on real SQLite and PostgreSQL."""
+
+import pytest
+
+from actions.db import engine as db_engine
+from actions import shop
+from actions.forms.order_lookup_form import ValidateOrderLookupForm
+from actions.orders import ORDER_REQUEST_INTENTS, ActionAnswerOrderRequest
+from actions.db.engine import session_scope
+from tests.conftest import user_event
+from tests.integration.servers import free_port
+from tests.shop_factory import add_customer, add_order, add_product
+
+
+def use_shop_database(monkeypatch, url):
+    """Points the action server's lazily created engine at `url`, as COMMERCE_DB_URL does."""
+    monkeypatch.setenv("COMMERCE_DB_URL", url)
+    db_engine.default_engine.cache_clear()
+    shop.shop_repository.cache_clear()
+
+
+@pytest.fixture
+def orders(shop_engine, monkeypatch):
+    use_shop_database(monkeypatch, str(shop_engine.url.render_as_string(hide_password=False)))
+    with session_scope(shop_engine) as session:
+        mia = add_customer(session, name="Mia Lang", email="mia.lang@example.com", phone="+4915199887766", tier="gold")
+        noah = add_customer(session, email="noah@example.org")
+        grinder = add_product(session, name="Barista coffee grinder")
+        ids = {status: add_order(session, mia, status, products=[grinder]).id
+               for status in ("paid", "in_transit", "delivered", "cancelled")}
+        ids["noah"] = add_order(session, noah, "paid").id
+    yield ids
+    db_engine.default_engine.cache_clear()
+    shop.shop_repository.cache_clear()
+
+
+def slot_events(**slots):
+    return [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
+
+
+async def validate_contact(tracker_factory, dispatcher, domain, order_id, contact, failures=0):
+    events = [user_event(contact, "inform")] + slot_events(order_contact=contact)
+    tracker = tracker_factory(events, slots={"order_id": str(order_id), "order_contact": contact,
+                                             "verification_failures": failures})
+    return await ValidateOrderLookupForm().validate_order_contact(contact, dispatcher, tracker, domain)
+
+
+def responses(dispatcher):
+    return [m["response"] for m in dispatcher.messages]
+
+
+# --- verification ---
+
+@pytest.mark.parametrize("contact", ["mia.lang@example.com", "MIA.LANG@example.com", "+49 151 99887766"])
+async def test_the_customers_email_or_phone_verifies(orders, tracker_factory, dispatcher, domain, contact):
+    result = await validate_contact(tracker_factory, dispatcher, domain, orders["paid"], contact)
+    assert result["order_id"] == str(orders["paid"]) and result["order_contact"]
+    assert responses(dispatcher) == []
+
+
+@pytest.mark.parametrize("contact", ["noah@example.org", "mia@example.com", "mia.lang'--@example.com"])
+async def test_a_wrong_or_foreign_contact_fails_without_details(orders, tracker_factory, dispatcher, domain, contact):
+    result = await validate_contact(tracker_factory, dispatcher, domain, orders["paid"], contact)
+    assert result == {"order_id": None, "order_contact": None, "verification_failures": 1}
+    assert responses(dispatcher) == ["utter_order_not_verified"]
+
+
+async def test_unknown_and_foreign_orders_get_the_same_reply(orders, tracker_factory, dispatcher, domain):
+    unknown = await validate_contact(tracker_factory, dispatcher, domain, 999999, "mia.lang@example.com")
+    foreign = await validate_contact(tracker_factory, dispatcher, domain, orders["noah"], "mia.lang@example.com")
+    assert unknown == foreign
+    assert responses(dispatcher) == ["utter_order_not_verified", "utter_order_not_verified"]
+
+
+@pytest.mark.parametrize("contact", ["' OR '1'='1", "nope", "12345"])
+async def test_malformed_contacts_are_rejected_before_any_lookup(orders, tracker_factory, dispatcher, domain, contact):
+    result = await validate_contact(tracker_factory, dispatcher, domain, orders["paid"], contact)
+    assert result == {"order_contact": None}
+    assert responses(dispatcher) == ["utter_invalid_order_contact"]
+
+
+async def test_third_failure_locks_verification(orders, tracker_factory, dispatcher, domain):
+    result = await validate_contact(tracker_factory, dispatcher, domain, orders["paid"], "x@example.com", failures=2)
+    assert result["verification_failures"] == 3
+    assert responses(dispatcher) == []  # the answer action offers a human instead
+    locked = tracker_factory([], slots={"verification_failures": 3})
+    form = ValidateOrderLookupForm()
+    assert await form.required_slots(["order_id", "order_contact"], dispatcher, locked, domain) == []
+    await ActionAnswerOrderRequest().run(dispatcher, locked, domain)
+    assert responses(dispatcher) == ["utter_verification_locked"]
+
+
+async def test_a_stored_contact_must_match_a_new_order_number(orders, tracker_factory, dispatcher, domain):
+    events = [user_event(str(orders["noah"]), "inform")] + slot_events(order_id=str(orders["noah"]))
+    tracker = tracker_factory(events, slots={"order_id": str(orders["noah"]), "order_contact": "mia.lang@example.com"})
+    result = await ValidateOrderLookupForm().validate_order_id(str(orders["noah"]), dispatcher, tracker, domain)
+    assert result["order_id"] is None and result["verification_failures"] == 1
+
+
+async def test_database_down_gets_an_apology(monkeypatch, tracker_factory, dispatcher, domain):
+    use_shop_database(monkeypatch, f"postgresql://nobody@127.0.0.1:{free_port()}/shop")
+    monkeypatch.setenv("DB_TIMEOUT_SECONDS", "10")
+    try:
+        result = await validate_contact(tracker_factory, dispatcher, domain, 100001, "mia.lang@example.com")
+    finally:
+        db_engine.default_engine.cache_clear()
+        shop.shop_repository.cache_clear()
+    assert result == {"order_id": "100001", "order_contact": None}
+    assert responses(dispatcher) == ["utter_shop_unavailable"]
+
+
+# --- answers ---
+
+async def answer(tracker_factory, dispatcher, domain, intent, order_id, contact="mia.lang@example.com"):
+    tracker = tracker_factory([user_event("help", intent), user_event(str(order_id), "inform")],
+                              slots={"order_id": str(order_id), "order_contact": contact})
+    return await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+
+
+@pytest.mark.parametrize(
+    "status, response",
+    [("paid", "utter_order_not_shipped_yet"), ("in_transit", "utter_order_on_the_way"),
+     ("delivered", "utter_order_delivered"), ("cancelled", "utter_order_status")],
+)
+async def test_track_order_answers_from_the_database(orders, tracker_factory, dispatcher, domain, status, response):
+    await answer(tracker_factory, dispatcher, domain, "track_order", orders[status])
+    verified, reply = dispatcher.messages
+    assert verified["response"] == "utter_order_verified" and verified["masked_email"] == "m***@example.com"
+    assert reply["response"] == response and reply["order_id"] == orders[status]
+    assert response in domain["responses"]
+
+
+async def test_shipment_reply_carries_carrier_eta_and_timeline(orders, tracker_factory, dispatcher, domain):
+    await answer(tracker_factory, dispatcher, domain, "track_order", orders["in_transit"])
+    reply = dispatcher.messages[1]
+    assert reply["carrier"] == "DHL" and reply["tracking_number"].startswith("JJD")
+    assert "Berlin" in reply["latest_checkpoint"]
+    assert reply["timeline"].count("\n") == 1  # two checkpoints
+
+
+@pytest.mark.parametrize("intent", [i for i in ORDER_REQUEST_INTENTS if i != "track_order"])
+async def test_other_order_requests_name_the_verified_order(orders, tracker_factory, dispatcher, domain, intent):
+    await answer(tracker_factory, dispatcher, domain, intent, orders["paid"])
+    assert responses(dispatcher) == ["utter_order_verified", f"utter_order_noted_{intent}"]
+    assert f"utter_order_noted_{intent}" in domain["responses"]
+
+
+async def test_tampered_slots_disclose_nothing(orders, tracker_factory, dispatcher, domain):
+    events = await answer(tracker_factory, dispatcher, domain, "track_order", orders["noah"])
+    assert responses(dispatcher) == ["utter_order_not_verified"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "order_contact", "value": None}]
