@@ -20,22 +20,24 @@ def normalise_order_id(text: Optional[str]) -> Optional[str]:
     return match.group(1) if match else None
 
 
-_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[a-z]{2,}$", re.IGNORECASE)
-_PHONE = re.compile(r"^\+?[\d\s()/.-]{6,24}$")
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", re.IGNORECASE)
+_PHONE = re.compile(r"\+?\(?\d[\d\s()/.-]{5,22}\d")
 
 
 def normalise_contact(text: Optional[str]) -> Optional[str]:
-    """Returns an email (lower-cased) or phone number (as typed) in `text`, or None.
+    """Returns the email (lower-cased) or phone number (as typed) found in `text`, or None.
+
+    The text may be a bare value or a sentence ("my email is anna@example.com").
 
     Args:
         text: what the customer gave to prove the order is theirs.
     """
     if not isinstance(text, str):
         return None
-    text = text.strip()
-    if _EMAIL.match(text):
-        return text.lower()
-    digits = re.sub(r"\D", "", text)
-    if _PHONE.match(text) and 7 <= len(digits) <= 15:
-        return text
+    email = _EMAIL.search(text)
+    if email:
+        return email.group().lower()
+    for phone in _PHONE.finditer(text):
+        if 7 <= len(re.sub(r"\D", "", phone.group())) <= 15:
+            return phone.group()
     return None

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.validation import normalise_order_id
+from actions.validation import normalise_contact, normalise_order_id
 
 
 @pytest.mark.parametrize(
@@ -19,3 +19,24 @@ def test_order_numbers_in_common_spellings_are_normalised(text):
 )
 def test_anything_else_is_not_an_order_number(text):
     assert normalise_order_id(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, contact",
+    [
+        ("anna.berg@example.com", "anna.berg@example.com"),
+        ("Anna.Berg@Example.COM", "anna.berg@example.com"),
+        ("my email is jan_hartmann@example.org thanks", "jan_hartmann@example.org"),
+        ("<lea+shop@mail.example.net>", "lea+shop@mail.example.net"),
+        ("+49 151 2345678", "+49 151 2345678"),
+        ("call me on 0171-5550123 pls", "0171-5550123"),
+        ("order 482913, phone (030) 901820", "(030) 901820"),
+    ],
+)
+def test_contacts_are_found_in_what_customers_type(text, contact):
+    assert normalise_contact(text) == contact
+
+
+@pytest.mark.parametrize("text", [None, "", "i dont know", "482913", "' OR '1'='1", "anna@", "@example.com", 12])
+def test_no_contact_in_other_text(text):
+    assert normalise_contact(text) is None
