@@ -28,13 +28,14 @@ from actions.db.models import (
     SupportTicket,
     TrackingEvent,
 )
+from actions.db.repository import RETURN_WINDOW_DAYS
 
 SEED = 20261123
 CENT = Decimal("0.01")
 VAT_FACTOR = Decimal("1.19")
 FREE_SHIPPING_FROM = Decimal("50.00")
 SHIPPING_COST = Decimal("4.90")
-RETURN_WINDOW = dt.timedelta(days=30)
+RETURN_WINDOW = dt.timedelta(days=RETURN_WINDOW_DAYS)  # the policy the assistant applies
 FIRST_ORDER_ID = 100001
 CANDIDATE_SHOPPERS = 20
 FIRST_INVOICE_NUMBER = 250001
