@@ -10,3 +10,41 @@ def user_intents_newest_first(tracker: Tracker) -> Iterator[Optional[Text]]:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             yield (event.get("parse_data") or {}).get("intent", {}).get("name")
+
+
+# The intents that start order_lookup_form: each needs a verified order.
+ORDER_REQUEST_INTENTS = (
+    "track_order",
+    "cancel_order",
+    "change_order",
+    "change_shipping_address",
+    "get_refund",
+    "return_item",
+    "track_refund",
+    "check_invoice",
+    "get_invoice",
+    "warranty_claim",
+)
+
+
+def current_order_request(tracker: Tracker) -> Optional[Text]:
+    """The order request order_lookup_form serves: the last one before the form's latest activation.
+
+    Answers given inside the form ("it arrived broken") are often classified as order
+    requests themselves; they must not change what the customer asked for.
+    """
+    activated = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == "order_lookup_form":
+            activated = True
+        elif activated and event.get("event") == "user":
+            intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+            if intent in ORDER_REQUEST_INTENTS:
+                return intent
+    return next((i for i in user_intents_newest_first(tracker) if i in ORDER_REQUEST_INTENTS), None)
+
+
+def recent_user_messages(tracker: Tracker, limit: int) -> str:
+    """The customer's last `limit` messages, oldest first, one per line."""
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return "\n".join(t for t in texts[-limit:] if t)

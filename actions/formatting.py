@@ -1,9 +1,10 @@
 """How dates, statuses and tracking timelines read in replies."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Iterable, Tuple, Union
 
-from actions.db.repository import TrackingCheckpoint
+from actions.db.repository import ProductInfo, TrackingCheckpoint
 
 STATUS_TEXT = {
     "pending": "waiting for payment",
@@ -37,3 +38,18 @@ def format_timeline(checkpoints: Iterable[TrackingCheckpoint]) -> str:
 def format_items(items: Iterable[Tuple[str, int]]) -> str:
     """"2 x Yoga mat, 1 x Water bottle"."""
     return ", ".join(f"{quantity} x {name}" for name, quantity in items)
+
+
+CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+def format_money(amount: Decimal, currency: str = "EUR") -> str:
+    """"€1,249.00"; unknown currencies are written as their code, "CHF 12.00"."""
+    sign = CURRENCY_SIGNS.get(currency)
+    number = f"{Decimal(amount):,.2f}"
+    return f"{sign}{number}" if sign else f"{currency} {number}"
+
+
+def format_product_line(product: ProductInfo) -> str:
+    """"- AeroBuds Pro wireless earbuds (BC-AU-0003), €89.00"."""
+    return f"- {product.name} ({product.sku}), {format_money(product.price)}"

@@ -1,43 +1,27 @@
 """Order requests: answers from the shop's data once the order is verified as the customer's."""
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import user_intents_newest_first
+from actions import clock
+from actions.conversation import current_order_request, recent_user_messages
 from actions.db.repository import OrderSummary
-from actions.formatting import STATUS_TEXT, format_checkpoint, format_day, format_items, format_timeline
+from actions.formatting import STATUS_TEXT, format_checkpoint, format_day, format_items, format_money, format_timeline
 from actions.forms.order_lookup_form import verification_locked
+from actions.identity import verified_order
 from actions.logistics import DatabaseTrackingProvider
-from actions.privacy import mask_email
+from actions.order_changes import KIND_TEXT, NOT_YET_SHIPPED, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
 
-# The intents that start order_lookup_form; all but track_order have an
-# utter_order_noted_<intent> until their own flow answers them.
-ORDER_REQUEST_INTENTS = (
-    "track_order",
-    "cancel_order",
-    "change_order",
-    "change_shipping_address",
-    "get_refund",
-    "return_item",
-    "track_refund",
-    "check_invoice",
-    "get_invoice",
-    "warranty_claim",
-)
-NOT_YET_SHIPPED = ("pending", "paid", "packed")
 ON_THE_WAY = ("shipped", "in_transit", "out_for_delivery")
+# How many of the customer's latest messages a warranty ticket carries for the team.
+WARRANTY_CONTEXT_MESSAGES = 5
 
 
-def latest_order_request(tracker: Tracker) -> Optional[Text]:
-    """Returns the most recent order-request intent of the conversation, if any."""
-    return next((i for i in user_intents_newest_first(tracker) if i in ORDER_REQUEST_INTENTS), None)
-
-
-async def tell_order_status(dispatcher: CollectingDispatcher, order: OrderSummary) -> None:
+async def tell_order_status(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
     """Status, and for shipped orders the carrier, latest checkpoint, ETA and a short timeline."""
     facts = dict(order_id=order.order_id, status_text=STATUS_TEXT[order.status], items=format_items(order.items))
     if order.status in ON_THE_WAY:
@@ -61,6 +45,63 @@ async def tell_order_status(dispatcher: CollectingDispatcher, order: OrderSummar
         dispatcher.utter_message(response="utter_order_status", **facts)
 
 
+async def tell_invoice(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
+    invoice = await ask_shop(shop_repository().invoice_for_order, order.order_id)
+    if invoice is None:
+        dispatcher.utter_message(
+            response="utter_no_invoice_yet", order_id=order.order_id, status_text=STATUS_TEXT[order.status]
+        )
+        return
+    dispatcher.utter_message(
+        response="utter_invoice_summary",
+        invoice_number=invoice.number,
+        order_id=order.order_id,
+        issued_on=format_day(invoice.issued_at),
+        net=format_money(invoice.net, order.currency),
+        vat=format_money(invoice.vat, order.currency),
+        total=format_money(invoice.total, order.currency),
+    )
+
+
+async def tell_refund_status(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
+    refunds = await ask_shop(shop_repository().refunds_for_order, order.order_id)
+    if not refunds:
+        dispatcher.utter_message(response="utter_no_refund_found", order_id=order.order_id)
+    for refund in refunds:
+        dispatcher.utter_message(
+            response="utter_refund_status",
+            kind_text=KIND_TEXT.get(refund.kind, "refund request").capitalize(),
+            reference=refund.reference,
+            order_id=order.order_id,
+            amount=format_money(refund.amount, order.currency),
+            opened_on=format_day(refund.created_at),
+            refund_status_text=REFUND_STATUS_TEXT[refund.status],
+        )
+
+
+async def open_warranty_claim(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
+    reference = await ask_shop(
+        shop_repository().open_ticket,
+        "warranty_claim",
+        recent_user_messages(tracker, WARRANTY_CONTEXT_MESSAGES),
+        clock.now(),
+        order.customer_id,
+        order.order_id,
+        tracker.sender_id,
+    )
+    dispatcher.utter_message(response="utter_warranty_claim_opened", reference=reference, order_id=order.order_id)
+
+
+# Requests that only read (or log) and need no confirmation.
+ANSWERS = {
+    "track_order": tell_order_status,
+    "check_invoice": tell_invoice,
+    "get_invoice": tell_invoice,
+    "track_refund": tell_refund_status,
+    "warranty_claim": open_warranty_claim,
+}
+
+
 class ActionAnswerOrderRequest(Action):
     """Answers the customer's order request for the verified order in the form."""
 
@@ -76,24 +117,20 @@ class ActionAnswerOrderRequest(Action):
         if verification_locked(tracker):
             dispatcher.utter_message(response="utter_verification_locked")
             return []
-        order_id, contact = tracker.get_slot("order_id"), tracker.get_slot("order_contact")
-        request = latest_order_request(tracker)
-        if request is None or order_id is None or contact is None:
+        request = current_order_request(tracker)
+        if request is None or tracker.get_slot("order_id") is None or tracker.get_slot("order_contact") is None:
             dispatcher.utter_message(response="utter_how_can_i_help")
             return []
         try:
             # Verified again here: nothing is disclosed on slots alone.
-            order = await ask_shop(shop_repository().find_verified_order, int(order_id), contact)
+            order = await verified_order(tracker)
             if order is None:
                 dispatcher.utter_message(response="utter_order_not_verified")
                 return [SlotSet("order_contact", None)]
-            dispatcher.utter_message(
-                response="utter_order_verified", order_id=order.order_id, masked_email=mask_email(order.customer_email)
-            )
-            if request == "track_order":
-                await tell_order_status(dispatcher, order)
-            else:
-                dispatcher.utter_message(response=f"utter_order_noted_{request}", order_id=order.order_id)
+            if request in REQUEST_CHANGES:
+                return await answer_change_request(dispatcher, tracker, REQUEST_CHANGES[request], order)
+            tell_verified(dispatcher, order)
+            await ANSWERS[request](dispatcher, tracker, order)
         except ShopUnavailable:
             dispatcher.utter_message(response="utter_shop_unavailable")
         return []

@@ -1,6 +1,7 @@
 """Format checks for values customers type, applied before anything is looked up."""
 
 import re
+import unicodedata
 from typing import Optional
 
 # Brightcart order numbers are 6 digits; customers also write "#482913",
@@ -41,3 +42,143 @@ def normalise_contact(text: Optional[str]) -> Optional[str]:
         if 7 <= len(re.sub(r"\D", "", phone.group())) <= 15:
             return phone.group()
     return None
+
+
+# Countries Brightcart delivers to, by the names and codes customers type. Codes that are
+# also English words ("no", "us", "it", "be", "at") are left out: an answer "no" is not Norway.
+SHIPPING_COUNTRIES = {
+    "Germany": ("germany", "deutschland", "de"),
+    "Austria": ("austria", "österreich", "oesterreich"),
+    "Switzerland": ("switzerland", "schweiz", "suisse", "ch"),
+    "France": ("france", "fr"),
+    "Italy": ("italy", "italia"),
+    "Spain": ("spain", "españa", "espana", "es"),
+    "Portugal": ("portugal", "pt"),
+    "Netherlands": ("netherlands", "the netherlands", "holland", "nederland", "nl"),
+    "Belgium": ("belgium", "belgique", "belgië"),
+    "Luxembourg": ("luxembourg", "lu"),
+    "Ireland": ("ireland", "ie"),
+    "Denmark": ("denmark", "danmark", "dk"),
+    "Sweden": ("sweden", "sverige", "se"),
+    "Finland": ("finland", "suomi", "fi"),
+    "Poland": ("poland", "polska", "pl"),
+    "Czechia": ("czechia", "czech republic", "cz"),
+    "Slovakia": ("slovakia", "sk"),
+    "Hungary": ("hungary", "hu"),
+    "Slovenia": ("slovenia", "si"),
+    "Croatia": ("croatia", "hr"),
+    "Romania": ("romania", "ro"),
+    "Bulgaria": ("bulgaria", "bg"),
+    "Greece": ("greece", "gr"),
+    "Cyprus": ("cyprus", "cy"),
+    "Malta": ("malta", "mt"),
+    "Estonia": ("estonia", "ee"),
+    "Latvia": ("latvia", "lv"),
+    "Lithuania": ("lithuania", "lt"),
+    "United Kingdom": ("united kingdom", "uk", "great britain", "britain", "england", "scotland", "wales", "gb"),
+    "Norway": ("norway", "norge"),
+    "United States": ("united states", "united states of america", "usa", "america"),
+    "Canada": ("canada", "ca"),
+}
+_COUNTRY_BY_NAME = {alias: country for country, aliases in SHIPPING_COUNTRIES.items() for alias in aliases}
+
+# Postcode formats where the country has one fixed shape (others get the general check).
+POSTCODE_RULES = {
+    "Germany": (r"\d{5}", "5 digits, like 10115"),
+    "France": (r"\d{5}", "5 digits, like 75001"),
+    "Italy": (r"\d{5}", "5 digits, like 00184"),
+    "Spain": (r"\d{5}", "5 digits, like 28013"),
+    "Austria": (r"\d{4}", "4 digits, like 1010"),
+    "Switzerland": (r"\d{4}", "4 digits, like 8001"),
+    "Belgium": (r"\d{4}", "4 digits, like 1000"),
+    "Denmark": (r"\d{4}", "4 digits, like 1050"),
+    "Norway": (r"\d{4}", "4 digits, like 0150"),
+    "Netherlands": (r"\d{4} ?[A-Z]{2}", "4 digits and 2 letters, like 1012 AB"),
+    "Poland": (r"\d{2}-\d{3}", "2 digits, a dash and 3 digits, like 00-950"),
+    "Sweden": (r"\d{3} ?\d{2}", "5 digits, like 111 22"),
+    "United Kingdom": (r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", "like SW1A 1AA"),
+    "United States": (r"\d{5}(-\d{4})?", "5 digits, like 10001"),
+    "Canada": (r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "like K1A 0B1"),
+}
+_POSTCODE = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9]$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _plain(text: Optional[str]) -> Optional[str]:
+    if not isinstance(text, str):
+        return None
+    # Composed letters ("Zu\u0308rich" -> "Zürich") and phone keyboards' curly apostrophe.
+    text = unicodedata.normalize("NFC", text).replace("\u2019", "'")
+    text = re.sub(r"\s+", " ", text).strip(" .,;")
+    return text or None
+
+
+def normalise_street(text: Optional[str]) -> Optional[str]:
+    """Street and house number ("Lindenstr. 12", "221B Baker Street"), or None."""
+    text = _plain(text)
+    if text is None or not 3 <= len(text) <= 100 or not _LETTER.search(text) or not re.search(r"\d", text):
+        return None
+    return text
+
+
+def normalise_postcode(text: Optional[str]) -> Optional[str]:
+    """A postcode in upper case ("10115", "SW1A 1AA", "00-950"), or None."""
+    text = _plain(text)
+    if text is None:
+        return None
+    text = text.upper()
+    return text if _POSTCODE.match(text) else None
+
+
+def normalise_city(text: Optional[str]) -> Optional[str]:
+    """A town name of letters, spaces, dots, dashes and apostrophes, or None."""
+    text = _plain(text)
+    if text is None or not 2 <= len(text) <= 60 or not re.fullmatch(r"[^\W\d_][^\W\d_ .'-]*(?:[ .'-]+[^\W\d_]+)*\.?", text):
+        return None
+    return text[0].upper() + text[1:]
+
+
+def normalise_country(text: Optional[str]) -> Optional[str]:
+    """The country's English name if Brightcart delivers there, else None."""
+    text = _plain(text)
+    return _COUNTRY_BY_NAME.get(text.lower()) if text else None
+
+
+def postcode_rule(country: str, postcode: str) -> Optional[str]:
+    """None if `postcode` fits `country`, else how postcodes there look."""
+    rule = POSTCODE_RULES.get(country)
+    if rule is None or not postcode or re.fullmatch(rule[0], postcode):
+        return None
+    return rule[1]
+
+
+_NUMBER_WORDS = {
+    # Not "no", "a" or "an": "no, make it two" and "a total of three" mean 2 and 3.
+    "zero": 0, "none": 0, "one": 1, "single": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+_REMOVE_WORDS = ("remove", "delete", "drop", "take out", "take it out", "don't want", "dont want", "cancel")
+MAX_ITEM_QUANTITY = 20
+
+
+def parse_quantity(text: Optional[str]) -> Optional[int]:
+    """The quantity asked for ("3", "make it two", "remove it" -> 0), or None if unclear or over 20."""
+    if not isinstance(text, str):
+        return None
+    lowered = text.lower().replace("\u2019", "'")
+    numbers = re.findall(r"\d+", lowered)
+    if numbers:
+        value = int(numbers[0])
+    elif any(word in lowered for word in _REMOVE_WORDS):
+        value = 0
+    else:
+        value = next((_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", lowered) if w in _NUMBER_WORDS), None)
+    return value if value is not None and 0 <= value <= MAX_ITEM_QUANTITY else None
+
+
+def normalise_reason(text: Optional[str]) -> Optional[str]:
+    """A return reason of a few words (kept to 200 characters), or None if there is none."""
+    text = _plain(text)
+    if text is None or len(text) < 3 or not _LETTER.search(text):
+        return None
+    return text[:200]

@@ -27,7 +27,7 @@ def user_event(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] 
     return {
         "event": "user",
         "text": text,
-        "parse_data": {"intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
+        "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
     }
 
 
@@ -35,22 +35,24 @@ def bot_event(text: str) -> Dict[str, Any]:
     return {"event": "bot", "text": text}
 
 
+def make_tracker(
+    events: List[Dict[str, Any]], slots: Optional[Dict[str, Any]] = None, sender_id: str = "test-customer"
+) -> Tracker:
+    """A Tracker from events and slots; the latest user event becomes latest_message."""
+    user_events = [e for e in events if e["event"] == "user"]
+    latest = user_events[-1]["parse_data"] if user_events else {}
+    return Tracker(
+        sender_id=sender_id,
+        slots=slots or {},
+        latest_message=latest,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name=None,
+    )
+
+
 @pytest.fixture
 def tracker_factory() -> Callable[..., Tracker]:
-    """Builds a Tracker from events and slots; the latest user event becomes latest_message."""
-
-    def make(events: List[Dict[str, Any]], slots: Optional[Dict[str, Any]] = None) -> Tracker:
-        user_events = [e for e in events if e["event"] == "user"]
-        latest = user_events[-1]["parse_data"] if user_events else {}
-        return Tracker(
-            sender_id="test-customer",
-            slots=slots or {},
-            latest_message=latest,
-            events=events,
-            paused=False,
-            followup_action=None,
-            active_loop={},
-            latest_action_name=None,
-        )
-
-    return make
+    return make_tracker

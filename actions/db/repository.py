@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import List, Optional, Tuple
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
@@ -34,7 +34,11 @@ RETURN_WINDOW_DAYS = 30
 # An order can be cancelled or re-addressed until it leaves the warehouse.
 CANCELLABLE_STATUSES = ("pending", "paid", "packed")
 ADDRESS_CHANGEABLE_STATUSES = CANCELLABLE_STATUSES
+# Items and quantities can change until the order is packed.
+ITEM_CHANGEABLE_STATUSES = ("pending", "paid")
 REFUNDABLE_STATUSES = ("delivered",)
+# The changes a customer can ask for; change_refusal tells whether one is possible now.
+ORDER_CHANGES = ("cancel", "refund", "return", "address", "items")
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,10 @@ class ShopRepository(abc.ABC):
         """Carrier, tracking number, estimated delivery and checkpoints, if shipped."""
 
     @abc.abstractmethod
+    def change_refusal(self, order_id: int, change: str, now: dt.datetime) -> Optional[str]:
+        """Why `change` (one of ORDER_CHANGES) cannot be made to the order now, or None if it can."""
+
+    @abc.abstractmethod
     def cancel_order(self, order_id: int, now: dt.datetime) -> ChangeOutcome:
         """Cancels the order if it has not shipped; cancelling twice is not an error."""
 
@@ -167,6 +175,10 @@ class ShopRepository(abc.ABC):
     @abc.abstractmethod
     def change_shipping_address(self, order_id: int, address: ShippingAddress) -> ChangeOutcome:
         """Changes where the order goes, if it has not shipped yet."""
+
+    @abc.abstractmethod
+    def change_item_quantity(self, order_id: int, product_name: str, quantity: int) -> ChangeOutcome:
+        """Sets the quantity of an item already in the order (0 removes it) until it is packed."""
 
     @abc.abstractmethod
     def invoice_for_order(self, order_id: int) -> Optional[InvoiceInfo]:
@@ -195,6 +207,12 @@ class ShopRepository(abc.ABC):
         conversation_id: Optional[str] = None,
     ) -> str:
         """Opens a support ticket (complaint, warranty claim, handoff); returns its reference."""
+
+    @abc.abstractmethod
+    def queue_handoff(
+        self, conversation_id: str, summary: str, now: dt.datetime, customer_id: Optional[int] = None
+    ) -> Tuple[str, int]:
+        """Queues the conversation for a person once; returns the ticket reference and queue position."""
 
 
 class SqlShopRepository(ShopRepository):
@@ -239,13 +257,23 @@ class SqlShopRepository(ShopRepository):
                 ),
             )
 
+    def change_refusal(self, order_id: int, change: str, now: dt.datetime) -> Optional[str]:
+        with self._session() as session:
+            order = session.execute(
+                select(Order).where(Order.id == order_id).options(selectinload(Order.refunds))
+            ).scalar_one_or_none()
+            if order is None:
+                raise OrderNotFound(order_id)
+            return _change_refusal(order, change, now)
+
     def cancel_order(self, order_id: int, now: dt.datetime) -> ChangeOutcome:
         with self._session() as session:
             order = _lock_order(session, order_id)
-            if order.status == "cancelled":
-                return ChangeOutcome(done=True, status="cancelled", reason="already_cancelled")
-            if order.status not in CANCELLABLE_STATUSES:
-                return ChangeOutcome(done=False, status=order.status, reason="already_shipped")
+            refusal = _change_refusal(order, "cancel", now)
+            if refusal == "already_cancelled":
+                return ChangeOutcome(done=True, status="cancelled", reason=refusal)
+            if refusal:
+                return ChangeOutcome(done=False, status=order.status, reason=refusal)
             order.status = "cancelled"
             order.cancelled_at = now
             return ChangeOutcome(done=True, status="cancelled")
@@ -253,15 +281,13 @@ class SqlShopRepository(ShopRepository):
     def request_refund(self, order_id: int, kind: str, reason: str, now: dt.datetime) -> ChangeOutcome:
         with self._session() as session:
             order = _lock_order(session, order_id)
-            open_refund = next((r for r in order.refunds if r.status != "rejected"), None)
-            if open_refund is not None:
+            refusal = _change_refusal(order, kind, now)
+            if refusal:
+                open_refund = _open_refund(order)
                 return ChangeOutcome(
-                    done=False, status=order.status, reason="already_requested", reference=open_refund.reference
+                    done=False, status=order.status, reason=refusal,
+                    reference=open_refund.reference if open_refund else "",
                 )
-            if order.status not in REFUNDABLE_STATUSES:
-                return ChangeOutcome(done=False, status=order.status, reason="not_delivered")
-            if now - order.delivered_at > dt.timedelta(days=RETURN_WINDOW_DAYS):
-                return ChangeOutcome(done=False, status=order.status, reason="window_closed")
             refund = Refund(
                 reference=_free_reference(session, Refund, "RF"),
                 order_id=order.id,
@@ -285,13 +311,42 @@ class SqlShopRepository(ShopRepository):
     def change_shipping_address(self, order_id: int, address: ShippingAddress) -> ChangeOutcome:
         with self._session() as session:
             order = _lock_order(session, order_id)
-            if order.status not in ADDRESS_CHANGEABLE_STATUSES:
-                return ChangeOutcome(done=False, status=order.status, reason="already_shipped")
+            refusal = _change_refusal(order, "address")
+            if refusal:
+                return ChangeOutcome(done=False, status=order.status, reason=refusal)
             order.ship_street = address.street
             order.ship_postcode = address.postcode
             order.ship_city = address.city
             order.ship_country = address.country
             return ChangeOutcome(done=True, status=order.status)
+
+    def change_item_quantity(self, order_id: int, product_name: str, quantity: int) -> ChangeOutcome:
+        if quantity < 0:
+            raise ValueError("quantity must not be negative")
+        with self._session() as session:
+            order = _lock_order(session, order_id)
+            refusal = _change_refusal(order, "items")
+            item = next((i for i in order.items if i.product.name.lower() == product_name.lower()), None)
+            if refusal is None and item is None:
+                refusal = "item_not_in_order"
+            if refusal is None and quantity == 0 and len(order.items) == 1:
+                refusal = "last_item"
+            if refusal:
+                return ChangeOutcome(done=False, status=order.status, reason=refusal)
+            if quantity == 0:
+                order.items.remove(item)
+            else:
+                item.quantity = quantity
+            session.flush()
+            order.subtotal = sum((i.unit_price * i.quantity for i in order.items), Decimal("0"))
+            order.total = order.subtotal + order.shipping_cost
+            if order.invoice is not None:
+                # The invoice follows the order until it is packed; VAT keeps its share of the total.
+                share = order.invoice.vat / order.invoice.total if order.invoice.total else Decimal("0")
+                order.invoice.vat = (order.total * share).quantize(Decimal("0.01"))
+                order.invoice.net = order.total - order.invoice.vat
+                order.invoice.total = order.total
+            return ChangeOutcome(done=True, status=order.status, amount=order.total)
 
     def invoice_for_order(self, order_id: int) -> Optional[InvoiceInfo]:
         with self._session() as session:
@@ -368,6 +423,32 @@ class SqlShopRepository(ShopRepository):
             session.add(ticket)
             return ticket.reference
 
+    def queue_handoff(
+        self, conversation_id: str, summary: str, now: dt.datetime, customer_id: Optional[int] = None
+    ) -> Tuple[str, int]:
+        with self._session() as session:
+            waiting = select(SupportTicket).where(SupportTicket.kind == "handoff", SupportTicket.status == "open")
+            ticket = session.execute(
+                waiting.where(SupportTicket.conversation_id == conversation_id)
+            ).scalars().first()
+            if ticket is None:
+                ticket = SupportTicket(
+                    reference=_free_reference(session, SupportTicket, "TCK"), kind="handoff",
+                    customer_id=customer_id, conversation_id=conversation_id, summary=summary[:2000],
+                    created_at=now,
+                )
+                session.add(ticket)
+                session.flush()
+            # Tickets from the same second queue by id, so each keeps one distinct place.
+            ahead_or_same = or_(
+                SupportTicket.created_at < ticket.created_at,
+                and_(SupportTicket.created_at == ticket.created_at, SupportTicket.id <= ticket.id),
+            )
+            position = session.execute(
+                select(func.count()).select_from(waiting.where(ahead_or_same).subquery())
+            ).scalar_one()
+            return ticket.reference, position
+
 
 class OrderNotFound(LookupError):
     """A change was asked for an order that does not exist (callers verify first)."""
@@ -396,6 +477,31 @@ def _lock_order(session: Session, order_id: int) -> Order:
     if order is None:
         raise OrderNotFound(order_id)
     return order
+
+
+def _open_refund(order: Order) -> Optional[Refund]:
+    return next((r for r in order.refunds if r.status != "rejected"), None)
+
+
+def _change_refusal(order: Order, change: str, now: Optional[dt.datetime] = None) -> Optional[str]:
+    """The one place that decides whether a change is allowed for the order's state."""
+    if change == "cancel":
+        if order.status == "cancelled":
+            return "already_cancelled"
+        return None if order.status in CANCELLABLE_STATUSES else "already_shipped"
+    if change in ("refund", "return"):
+        if _open_refund(order) is not None:
+            return "already_requested"
+        if order.status not in REFUNDABLE_STATUSES:
+            return "not_delivered"
+        if now - order.delivered_at > dt.timedelta(days=RETURN_WINDOW_DAYS):
+            return "window_closed"
+        return None
+    if change == "address":
+        return None if order.status in ADDRESS_CHANGEABLE_STATUSES else "already_shipped"
+    if change == "items":
+        return None if order.status in ITEM_CHANGEABLE_STATUSES else "already_packed"
+    raise ValueError(f"unknown change {change!r}")
 
 
 def _is_customer_contact(customer: Customer, contact: str) -> bool:

@@ -1,5 +1,8 @@
-"""Validation of order_lookup_form: the order number and the proof that it is the customer's."""
+"""Validation of order_lookup_form: the order number, the proof that it is the customer's,
+and, for a change the order still allows, the change's details and the customer's confirmation."""
 
+import difflib
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -7,10 +10,26 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import clock
+from actions.formatting import format_items
+from actions.identity import verified_order
+from actions.order_changes import CHANGE_DETAIL_SLOTS, CHANGE_SLOTS, requested_change
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
-from actions.validation import normalise_contact, normalise_order_id
+from actions.validation import (
+    normalise_city,
+    normalise_contact,
+    normalise_country,
+    normalise_order_id,
+    normalise_postcode,
+    normalise_reason,
+    normalise_street,
+    parse_quantity,
+    postcode_rule,
+)
 
 MAX_VERIFICATION_ATTEMPTS = 3
+# What every order request needs; the domain lists these first, then every change detail.
+VERIFICATION_SLOTS = ["order_id", "order_contact"]
 
 
 def first_value(slot_value: Any) -> Optional[Any]:
@@ -40,7 +59,19 @@ class ValidateOrderLookupForm(FormValidationAction):
         domain: DomainDict,
     ) -> List[Text]:
         # Nothing more is asked once locked: the form ends and the answer offers a human.
-        return [] if verification_locked(tracker) else domain_slots
+        if verification_locked(tracker):
+            return []
+        order_id, change = tracker.get_slot("order_id"), requested_change(tracker)
+        if change is None or order_id is None or tracker.get_slot("order_contact") is None:
+            return VERIFICATION_SLOTS
+        try:
+            refusal = await ask_shop(shop_repository().change_refusal, int(order_id), change, clock.now())
+        except (ShopUnavailable, LookupError):
+            return VERIFICATION_SLOTS
+        # A change the order no longer allows ends the form; the answer says why.
+        if refusal is not None:
+            return VERIFICATION_SLOTS
+        return VERIFICATION_SLOTS + CHANGE_DETAIL_SLOTS[change] + ["change_confirmed"]
 
     async def validate_order_id(
         self,
@@ -86,9 +117,100 @@ class ValidateOrderLookupForm(FormValidationAction):
             dispatcher.utter_message(response="utter_shop_unavailable")
             return {"order_id": order_id, "order_contact": None}
         if order is not None:
-            return {"order_id": order_id, "order_contact": contact}
+            # A newly verified request starts without details left from an earlier one.
+            return {"order_id": order_id, "order_contact": contact, **{slot: None for slot in CHANGE_SLOTS}}
         failures = (tracker.get_slot("verification_failures") or 0) + 1
         # Same words whether the order does not exist or is someone else's.
         if failures < MAX_VERIFICATION_ATTEMPTS:
             dispatcher.utter_message(response="utter_order_not_verified")
         return {"order_id": None, "order_contact": None, "verification_failures": failures}
+
+    async def validate_refund_reason(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        reason = normalise_reason(slot_value)
+        if reason is None:
+            dispatcher.utter_message(response="utter_invalid_refund_reason")
+        return {"refund_reason": reason}
+
+    async def validate_shipping_street(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        street = normalise_street(slot_value)
+        if street is None:
+            dispatcher.utter_message(response="utter_invalid_shipping_street")
+        return {"shipping_street": street}
+
+    async def validate_shipping_postcode(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        postcode = normalise_postcode(slot_value)
+        if postcode is None:
+            dispatcher.utter_message(response="utter_invalid_shipping_postcode")
+        return {"shipping_postcode": postcode}
+
+    async def validate_shipping_city(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        city = normalise_city(slot_value)
+        if city is None:
+            dispatcher.utter_message(response="utter_invalid_shipping_city")
+        return {"shipping_city": city}
+
+    async def validate_shipping_country(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        country = normalise_country(slot_value)
+        if country is None:
+            dispatcher.utter_message(response="utter_invalid_shipping_country")
+            return {"shipping_country": None}
+        # The postcode was asked first; now that the country is known it must fit it.
+        rule = postcode_rule(country, tracker.get_slot("shipping_postcode") or "")
+        if rule is not None:
+            dispatcher.utter_message(response="utter_postcode_does_not_fit_country", country=country, postcode_rule=rule)
+            return {"shipping_country": country, "shipping_postcode": None}
+        return {"shipping_country": country}
+
+    async def validate_change_item(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        try:
+            order = await verified_order(tracker)
+        except ShopUnavailable:
+            dispatcher.utter_message(response="utter_shop_unavailable")
+            return {"change_item": None}
+        names = [name for name, _ in order.items] if order else []
+        item = closest_item(slot_value, names)
+        if item is None and order is not None:
+            dispatcher.utter_message(
+                response="utter_invalid_change_item", order_id=order.order_id, items=format_items(order.items)
+            )
+        return {"change_item": item}
+
+    async def validate_change_quantity(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        quantity = parse_quantity(slot_value)
+        if quantity is None:
+            dispatcher.utter_message(response="utter_invalid_change_quantity")
+            return {"change_quantity": None}
+        return {"change_quantity": str(quantity)}
+
+
+# Words that say nothing about which item is meant.
+FILLER_WORDS = {"the", "and", "one", "please", "item", "want", "change", "that", "this", "those", "these", "with"}
+
+
+def closest_item(typed: Any, names: List[Text]) -> Optional[Text]:
+    """The order item the customer means: the name sharing most words with what they typed
+    (typos allowed), or None if no word matches."""
+    if not isinstance(typed, str):
+        return None
+    words = [w for w in re.findall(r"\w+", typed.lower()) if len(w) >= 3 and w not in FILLER_WORDS]
+
+    def shared_words(name: Text) -> int:
+        name_words = name.lower().split() or [""]
+        return sum(max(difflib.SequenceMatcher(None, w, n).ratio() for n in name_words) >= 0.8 for w in words)
+
+    best = max(names, key=shared_words, default=None)
+    return best if best is not None and shared_words(best) > 0 else None

@@ -2,36 +2,24 @@
 
 import pytest
 
-from actions.db import engine as db_engine
-from actions import shop
 from actions.forms.order_lookup_form import ValidateOrderLookupForm
-from actions.orders import ORDER_REQUEST_INTENTS, ActionAnswerOrderRequest
+from actions.orders import ActionAnswerOrderRequest
 from actions.db.engine import session_scope
 from tests.conftest import user_event
-from tests.integration.servers import free_port
+from tests.integration.conftest import responses
 from tests.shop_factory import add_customer, add_order, add_product
 
 
-def use_shop_database(monkeypatch, url):
-    """Points the action server's lazily created engine at `url`, as COMMERCE_DB_URL does."""
-    monkeypatch.setenv("COMMERCE_DB_URL", url)
-    db_engine.default_engine.cache_clear()
-    shop.shop_repository.cache_clear()
-
-
 @pytest.fixture
-def orders(shop_engine, monkeypatch):
-    use_shop_database(monkeypatch, str(shop_engine.url.render_as_string(hide_password=False)))
-    with session_scope(shop_engine) as session:
+def orders(actions_database):
+    with session_scope(actions_database) as session:
         mia = add_customer(session, name="Mia Lang", email="mia.lang@example.com", phone="+4915199887766", tier="gold")
         noah = add_customer(session, email="noah@example.org")
         grinder = add_product(session, name="Barista coffee grinder")
         ids = {status: add_order(session, mia, status, products=[grinder]).id
                for status in ("paid", "in_transit", "delivered", "cancelled")}
         ids["noah"] = add_order(session, noah, "paid").id
-    yield ids
-    db_engine.default_engine.cache_clear()
-    shop.shop_repository.cache_clear()
+    return ids
 
 
 def slot_events(**slots):
@@ -43,10 +31,6 @@ async def validate_contact(tracker_factory, dispatcher, domain, order_id, contac
     tracker = tracker_factory(events, slots={"order_id": str(order_id), "order_contact": contact,
                                              "verification_failures": failures})
     return await ValidateOrderLookupForm().validate_order_contact(contact, dispatcher, tracker, domain)
-
-
-def responses(dispatcher):
-    return [m["response"] for m in dispatcher.messages]
 
 
 # --- verification ---
@@ -97,14 +81,8 @@ async def test_a_stored_contact_must_match_a_new_order_number(orders, tracker_fa
     assert result["order_id"] is None and result["verification_failures"] == 1
 
 
-async def test_database_down_gets_an_apology(monkeypatch, tracker_factory, dispatcher, domain):
-    use_shop_database(monkeypatch, f"postgresql://nobody@127.0.0.1:{free_port()}/shop")
-    monkeypatch.setenv("DB_TIMEOUT_SECONDS", "10")
-    try:
-        result = await validate_contact(tracker_factory, dispatcher, domain, 100001, "mia.lang@example.com")
-    finally:
-        db_engine.default_engine.cache_clear()
-        shop.shop_repository.cache_clear()
+async def test_database_down_gets_an_apology(unreachable_shop_database, tracker_factory, dispatcher, domain):
+    result = await validate_contact(tracker_factory, dispatcher, domain, 100001, "mia.lang@example.com")
     assert result == {"order_id": "100001", "order_contact": None}
     assert responses(dispatcher) == ["utter_shop_unavailable"]
 
@@ -136,13 +114,6 @@ async def test_shipment_reply_carries_carrier_eta_and_timeline(orders, tracker_f
     assert reply["carrier"] == "DHL" and reply["tracking_number"].startswith("JJD")
     assert "Berlin" in reply["latest_checkpoint"]
     assert reply["timeline"].count("\n") == 1  # two checkpoints
-
-
-@pytest.mark.parametrize("intent", [i for i in ORDER_REQUEST_INTENTS if i != "track_order"])
-async def test_other_order_requests_name_the_verified_order(orders, tracker_factory, dispatcher, domain, intent):
-    await answer(tracker_factory, dispatcher, domain, intent, orders["paid"])
-    assert responses(dispatcher) == ["utter_order_verified", f"utter_order_noted_{intent}"]
-    assert f"utter_order_noted_{intent}" in domain["responses"]
 
 
 async def test_tampered_slots_disclose_nothing(orders, tracker_factory, dispatcher, domain):

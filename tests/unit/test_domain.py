@@ -1,8 +1,15 @@
 """Domain, rules and actions agree on names."""
 
-import yaml
+import importlib
+import pkgutil
 
-from actions.orders import ORDER_REQUEST_INTENTS
+import yaml
+from rasa_sdk import Action
+
+import actions
+from actions.conversation import ORDER_REQUEST_INTENTS
+from actions.order_changes import CHANGE_DETAIL_SLOTS, REQUEST_CHANGES
+from actions.orders import ANSWERS
 from tests.conftest import PROJECT_DIR
 
 
@@ -12,6 +19,31 @@ def test_every_order_request_starts_the_form():
     assert {step["intent"] for step in activation["steps"][0]["or"]} == set(ORDER_REQUEST_INTENTS)
 
 
-def test_the_form_asks_for_each_of_its_slots(domain):
-    for slot in domain["forms"]["order_lookup_form"]["required_slots"]:
-        assert f"utter_ask_{slot}" in domain["responses"]
+def test_every_order_request_has_exactly_one_answer():
+    assert set(ANSWERS) | set(REQUEST_CHANGES) == set(ORDER_REQUEST_INTENTS)
+    assert not set(ANSWERS) & set(REQUEST_CHANGES)
+
+
+def test_the_form_lists_every_change_detail(domain):
+    required = domain["forms"]["order_lookup_form"]["required_slots"]
+    details = {slot for slots in CHANGE_DETAIL_SLOTS.values() for slot in slots}
+    assert details | {"order_id", "order_contact", "change_confirmed"} == set(required)
+
+
+def test_every_form_slot_has_a_question(domain):
+    for form in domain["forms"].values():
+        for slot in form["required_slots"]:
+            assert f"utter_ask_{slot}" in domain["responses"] or f"action_ask_{slot}" in domain["actions"]
+
+
+def test_every_custom_action_is_declared_in_the_domain(domain):
+    for module in pkgutil.walk_packages(actions.__path__, "actions."):
+        importlib.import_module(module.name)
+    names = set()
+    stack = list(Action.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("actions."):
+            names.add(cls().name())
+    assert names and names <= set(domain["actions"])

@@ -1,0 +1,67 @@
+"""Complaints and handoff to a person: both leave a ticket the team works from."""
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import clock
+from actions.conversation import recent_user_messages
+from actions.identity import known_customer
+from actions.shop import ShopUnavailable, ask_shop, shop_repository
+
+# How many of the customer's latest messages a handoff ticket carries for the agent.
+HANDOFF_CONTEXT_MESSAGES = 5
+
+
+class ActionOpenComplaintTicket(Action):
+    """Logs the complaint as a ticket and gives its reference."""
+
+    def name(self) -> Text:
+        return "action_open_complaint_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        order = await known_customer(tracker)
+        try:
+            reference = await ask_shop(
+                shop_repository().open_ticket,
+                "complaint",
+                tracker.latest_message.get("text") or "",
+                clock.now(),
+                order.customer_id if order else None,
+                order.order_id if order else None,
+                tracker.sender_id,
+            )
+        except ShopUnavailable:
+            dispatcher.utter_message(response="utter_shop_unavailable")
+            return []
+        dispatcher.utter_message(response="utter_complaint_ticket", reference=reference)
+        return []
+
+
+class ActionHandOffToHuman(Action):
+    """Puts the conversation in the team's queue (once) and says where it stands."""
+
+    def name(self) -> Text:
+        return "action_hand_off_to_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        order = await known_customer(tracker)
+        try:
+            reference, position = await ask_shop(
+                shop_repository().queue_handoff,
+                tracker.sender_id,
+                recent_user_messages(tracker, HANDOFF_CONTEXT_MESSAGES),
+                clock.now(),
+                order.customer_id if order else None,
+            )
+        except ShopUnavailable:
+            # Without the queue the customer still gets the phone and email.
+            dispatcher.utter_message(response="utter_handoff")
+            return []
+        dispatcher.utter_message(response="utter_handoff_queued", reference=reference, position=position)
+        return []
