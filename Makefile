@@ -9,7 +9,11 @@ RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 BERT_WEIGHTS := weights/minilm-bert-tf/tf_model.h5
 MODEL := models/assistant.tar.gz
-TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml')
+# The generator's corpus (data/generator) is not Rasa training data.
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/generator/*')
+GENERATOR := models/generator/config.json
+GENERATOR_FILES := $(wildcard data/generator/*.yml) scripts/train_generator.py \
+	actions/generation/acts.py actions/generation/formulation.py actions/generation/corpus.py
 
 # Local overrides (see .env.example); the defaults below are the embedded setup.
 -include .env
@@ -20,13 +24,15 @@ export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/conversations.db
 # Empty means the default in actions/config.py (shop.db in the project).
 export COMMERCE_DB_URL
 export DB_TIMEOUT_SECONDS
+# Empty means the defaults in actions/config.py (gpt2 once models/generator exists).
+export GENERATOR_BACKEND GENERATOR_MODEL_DIR GENERATOR_MAX_TOKENS GENERATOR_TIMEOUT_SECONDS GENERATOR_SEED
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install seed seed-if-missing train validate run shell test clean
+.PHONY: help install seed seed-if-missing train train-generator eval-generator validate run shell test clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 install: $(INSTALLED) $(BERT_WEIGHTS) seed-if-missing ## create .venv (Python 3.10), convert the BERT weights, seed the demo shop
 
@@ -51,17 +57,26 @@ $(MODEL): $(INSTALLED) $(BERT_WEIGHTS) $(TRAINING_FILES)
 	$(RASA) train --fixed-model-name assistant
 	@touch $@
 
+train-generator: $(GENERATOR) ## train the GPT-2 reply generator (models/generator) if its corpus or code changed
+
+# USE_TF=0: transformers would import TensorFlow (installed for Rasa) next to torch.
+$(GENERATOR): $(INSTALLED) $(GENERATOR_FILES)
+	USE_TF=0 $(PYTHON) -m scripts.train_generator
+
+eval-generator: $(GENERATOR) ## slot error rate, guardrail rejections, BLEU, distinct-2 and latency on held-out replies
+	USE_TF=0 $(PYTHON) -m evaluation.generator
+
 validate: $(INSTALLED) ## check training data, domain and stories for errors
 	$(RASA) data validate
 
-run: $(MODEL) seed-if-missing ## start the action server and the Rasa server (REST + socket.io on port 5005)
+run: $(MODEL) $(GENERATOR) seed-if-missing ## start the action server and the Rasa server (REST + socket.io on port 5005)
 	@echo "Starting. When Rasa logs 'Rasa server is up and running', talk to it:"
 	@echo "  REST:      curl -s -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"hi\"}'"
 	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"
 	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
 	scripts/with_action_server.sh $(RASA) run --model $(MODEL) --port $(RASA_PORT) --cors "*"
 
-shell: $(MODEL) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
+shell: $(MODEL) $(GENERATOR) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
 
 test: $(MODEL) ## validate data, run the conversation tests and every pytest suite

@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
 from actions.formatting import format_day, format_money, format_product_line
-from actions.identity import known_customer
+from actions.generation.replies import send_reply
+from actions.identity import customer_profile, known_customer
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
 
 
@@ -71,11 +72,8 @@ class ActionRecommendProducts(Action):
             dispatcher.utter_message(response="utter_shop_unavailable")
             return []
         lines = "\n".join(format_product_line(p) for p in products)
-        if order is not None:
-            first_name = order.customer_name.split()[0]
-            dispatcher.utter_message(response="utter_recommendations_personal", first_name=first_name, products=lines)
-        else:
-            dispatcher.utter_message(response="utter_recommendations_popular", products=lines)
+        act = "recommendations_personal" if order is not None else "recommendations_popular"
+        await send_reply(dispatcher, act, dict(products=lines), customer_profile(tracker, order))
         return []
 
 
@@ -99,5 +97,5 @@ class ActionListPromotions(Action):
             dispatcher.utter_message(response="utter_no_promotions")
             return []
         lines = "\n".join(f"- {p.code}: {p.description} (until {format_day(p.valid_until)})" for p in promotions)
-        dispatcher.utter_message(response="utter_promotions", promotions=lines)
+        await send_reply(dispatcher, "promotions", dict(promotions=lines), customer_profile(tracker, order))
         return []

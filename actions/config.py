@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Optional
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,3 +19,36 @@ def commerce_db_url() -> str:
 def db_timeout_seconds() -> float:
     """How long a database call may take before the customer gets an apology (DB_TIMEOUT_SECONDS)."""
     return float(os.environ.get("DB_TIMEOUT_SECONDS") or 5)
+
+
+# --- reply generation ---
+DEFAULT_GENERATOR_MODEL_DIR = PROJECT_DIR / "models" / "generator"
+
+
+def generator_model_dir() -> Path:
+    """Where `make train-generator` saves the GPT-2 and its tokenizer (GENERATOR_MODEL_DIR)."""
+    return Path(os.environ.get("GENERATOR_MODEL_DIR") or DEFAULT_GENERATOR_MODEL_DIR)
+
+
+def generator_backend() -> str:
+    """`gpt2` or `template` (GENERATOR_BACKEND); by default gpt2 once a model is built."""
+    chosen = (os.environ.get("GENERATOR_BACKEND") or "").strip().lower()
+    if chosen in ("gpt2", "template"):
+        return chosen
+    return "gpt2" if (generator_model_dir() / "config.json").exists() else "template"
+
+
+def generator_max_tokens() -> int:
+    """The longest reply the generator may write, in tokens (GENERATOR_MAX_TOKENS)."""
+    return int(os.environ.get("GENERATOR_MAX_TOKENS") or 60)
+
+
+def generator_timeout_seconds() -> float:
+    """How long a reply may take before the template is sent instead (GENERATOR_TIMEOUT_SECONDS)."""
+    return float(os.environ.get("GENERATOR_TIMEOUT_SECONDS") or 2)
+
+
+def generator_seed_or_none() -> Optional[int]:
+    """GENERATOR_SEED as an int to sample with that seed; unset means greedy decoding."""
+    seed = os.environ.get("GENERATOR_SEED")
+    return int(seed) if seed else None

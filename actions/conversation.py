@@ -48,3 +48,18 @@ def recent_user_messages(tracker: Tracker, limit: int) -> str:
     """The customer's last `limit` messages, oldest first, one per line."""
     texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
     return "\n".join(t for t in texts[-limit:] if t)
+
+
+# Words that show a customer is frustrated, besides having complained in this conversation.
+UPSET_WORDS = (
+    "unacceptable", "ridiculous", "angry", "furious", "worst", "terrible", "awful", "disgusting",
+    "fed up", "still not", "still no", "again", "joke", "scam", "useless", "!!",
+)
+
+
+def customer_mood(tracker: Tracker) -> Text:
+    """`upset` if the customer complained in this conversation or sounds frustrated now, else `neutral`."""
+    if "complaint" in user_intents_newest_first(tracker):
+        return "upset"
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "upset" if any(word in text.lower() for word in UPSET_WORDS) else "neutral"

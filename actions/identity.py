@@ -5,7 +5,9 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
+from actions.conversation import customer_mood
 from actions.db.repository import OrderSummary
+from actions.generation.formulation import Profile
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
 
 # ASCII digits only, and few enough for an integer column: "²" passes str.isdigit()
@@ -34,3 +36,11 @@ async def known_customer(tracker: Tracker) -> Optional[OrderSummary]:
         return await verified_order(tracker)
     except ShopUnavailable:
         return None
+
+
+def customer_profile(tracker: Tracker, order: Optional[OrderSummary]) -> Profile:
+    """What replies adapt to: the verified customer's tier and first name, and their mood.
+    Anonymous customers are addressed as standard customers, without a name."""
+    if order is None:
+        return Profile(tier="standard", mood=customer_mood(tracker))
+    return Profile(tier=order.customer_tier, mood=customer_mood(tracker), name=order.customer_name.split()[0])

@@ -11,7 +11,9 @@ from actions import clock
 from actions.conversation import current_order_request
 from actions.db.repository import RETURN_WINDOW_DAYS, ChangeOutcome, OrderSummary, ShippingAddress
 from actions.formatting import STATUS_TEXT, format_day, format_items, format_money
-from actions.identity import known_customer
+from actions.generation.formulation import Profile
+from actions.generation.replies import send_reply
+from actions.identity import customer_profile, known_customer
 from actions.privacy import mask_address, mask_email
 from actions.shop import ask_shop, shop_repository
 
@@ -41,6 +43,9 @@ REFUND_STATUS_TEXT = {
     "rejected": "rejected; our team has emailed you why",
 }
 NOT_YET_SHIPPED = ("pending", "paid", "packed")
+# Policy the replies state; the templates in domain.yml say the same.
+REFUND_DAYS_TEXT = "5-7 business days"
+RETURN_WINDOW_TEXT = f"{RETURN_WINDOW_DAYS} days"
 
 
 def tell_verified(dispatcher: CollectingDispatcher, order: OrderSummary) -> None:
@@ -131,10 +136,11 @@ class ActionAskChangeItem(Action):
 
 
 async def tell_refusal(
-    dispatcher: CollectingDispatcher, change: Text, outcome: ChangeOutcome, order: OrderSummary
+    dispatcher: CollectingDispatcher, tracker: Tracker, change: Text, outcome: ChangeOutcome, order: OrderSummary
 ) -> None:
     """Says why the change cannot be made and what the customer can do instead."""
     facts = dict(order_id=order.order_id, status_text=STATUS_TEXT[outcome.status])
+    profile = customer_profile(tracker, order)
     reason = outcome.reason
     if change == "cancel":
         if reason == "already_cancelled":
@@ -142,9 +148,9 @@ async def tell_refusal(
         elif outcome.status in ("delivered", "returned"):
             dispatcher.utter_message(response=f"utter_cancel_refused_{outcome.status}", **facts)
         else:
-            dispatcher.utter_message(response="utter_cancel_refused_on_the_way", **facts)
+            await send_reply(dispatcher, "cancel_refused", dict(facts, return_window=RETURN_WINDOW_TEXT), profile)
     elif change in KIND_TEXT:
-        await tell_refund_refusal(dispatcher, outcome, order, facts)
+        await tell_refund_refusal(dispatcher, outcome, order, facts, profile)
     elif change == "address":
         dispatcher.utter_message(response="utter_address_change_refused", **facts)
     elif reason == "last_item":
@@ -156,7 +162,8 @@ async def tell_refusal(
 
 
 async def tell_refund_refusal(
-    dispatcher: CollectingDispatcher, outcome: ChangeOutcome, order: OrderSummary, facts: Dict[Text, Any]
+    dispatcher: CollectingDispatcher, outcome: ChangeOutcome, order: OrderSummary, facts: Dict[Text, Any],
+    profile: Profile,
 ) -> None:
     if outcome.reason == "already_requested":
         refunds = await ask_shop(shop_repository().refunds_for_order, order.order_id)
@@ -166,10 +173,11 @@ async def tell_refund_refusal(
             reference=existing.reference, refund_status_text=REFUND_STATUS_TEXT[existing.status], **facts,
         )
     elif outcome.reason == "window_closed":
-        dispatcher.utter_message(
-            response="utter_refund_window_closed", delivered_on=format_day(order.delivered_at),
-            window_closed_on=format_day(order.delivered_at + dt.timedelta(days=RETURN_WINDOW_DAYS)), **facts,
+        closed = dict(
+            order_id=order.order_id, delivered_on=format_day(order.delivered_at),
+            window_closed_on=format_day(order.delivered_at + dt.timedelta(days=RETURN_WINDOW_DAYS)),
         )
+        await send_reply(dispatcher, "refund_window_closed", closed, profile)
     elif outcome.status == "cancelled":
         dispatcher.utter_message(response="utter_refund_refused_cancelled", **facts)
     elif outcome.status in NOT_YET_SHIPPED:
@@ -195,23 +203,26 @@ async def make_change(dispatcher: CollectingDispatcher, tracker: Tracker, change
             int(tracker.get_slot("change_quantity")),
         )
     if not outcome.done or outcome.reason == "already_cancelled":
-        await tell_refusal(dispatcher, change, outcome, order)
-    elif change == "cancel":
-        dispatcher.utter_message(response="utter_order_cancelled", order_id=order.order_id)
+        await tell_refusal(dispatcher, tracker, change, outcome, order)
+        return
+    profile = customer_profile(tracker, order)
+    if change == "cancel":
+        await send_reply(dispatcher, "order_cancelled", dict(order_id=order.order_id, refund_days=REFUND_DAYS_TEXT), profile)
     elif change in KIND_TEXT:
-        dispatcher.utter_message(
-            response="utter_refund_requested", kind_text=KIND_TEXT[change], reference=outcome.reference,
-            order_id=order.order_id, amount=format_money(outcome.amount, order.currency),
+        facts = dict(
+            kind_text=KIND_TEXT[change], reference=outcome.reference, order_id=order.order_id,
+            amount=format_money(outcome.amount, order.currency), refund_days=REFUND_DAYS_TEXT,
         )
+        await send_reply(dispatcher, "refund_requested", facts, profile)
     elif change == "address":
-        dispatcher.utter_message(
-            response="utter_address_changed", order_id=order.order_id, masked_address=masked(requested_address(tracker))
-        )
+        facts = dict(order_id=order.order_id, masked_address=masked(requested_address(tracker)))
+        await send_reply(dispatcher, "address_changed", facts, profile)
     else:
-        dispatcher.utter_message(
-            response="utter_item_changed", order_id=order.order_id, change_text=item_change_text(tracker),
+        facts = dict(
+            change_text=item_change_text(tracker), order_id=order.order_id,
             total=format_money(outcome.amount, order.currency),
         )
+        await send_reply(dispatcher, "item_changed", facts, profile)
 
 
 async def answer_change_request(
@@ -231,5 +242,7 @@ async def answer_change_request(
             # Possible after all: the form skipped the questions because the database failed then.
             dispatcher.utter_message(response="utter_shop_unavailable")
         else:
-            await tell_refusal(dispatcher, change, ChangeOutcome(done=False, status=order.status, reason=refusal), order)
+            await tell_refusal(
+                dispatcher, tracker, change, ChangeOutcome(done=False, status=order.status, reason=refusal), order
+            )
     return forget_change()

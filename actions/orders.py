@@ -11,7 +11,8 @@ from actions.conversation import current_order_request, recent_user_messages
 from actions.db.repository import OrderSummary
 from actions.formatting import STATUS_TEXT, format_checkpoint, format_day, format_items, format_money, format_timeline
 from actions.forms.order_lookup_form import verification_locked
-from actions.identity import verified_order
+from actions.generation.replies import send_reply
+from actions.identity import customer_profile, verified_order
 from actions.logistics import DatabaseTrackingProvider
 from actions.order_changes import KIND_TEXT, NOT_YET_SHIPPED, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
@@ -23,26 +24,31 @@ WARRANTY_CONTEXT_MESSAGES = 5
 
 async def tell_order_status(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
     """Status, and for shipped orders the carrier, latest checkpoint, ETA and a short timeline."""
+    profile = customer_profile(tracker, order)
     facts = dict(order_id=order.order_id, status_text=STATUS_TEXT[order.status], items=format_items(order.items))
     if order.status in ON_THE_WAY:
         tracking = await ask_shop(DatabaseTrackingProvider(shop_repository()).track, order.order_id)
         if tracking is not None and tracking.checkpoints:
-            dispatcher.utter_message(
-                response="utter_order_on_the_way",
+            timeline = format_timeline(tracking.checkpoints)
+            shipment = dict(
+                order_id=order.order_id,
                 carrier=tracking.carrier,
                 tracking_number=tracking.tracking_number,
                 eta=format_day(tracking.estimated_delivery),
                 latest_checkpoint=format_checkpoint(tracking.checkpoints[-1]),
-                timeline=format_timeline(tracking.checkpoints),
-                **facts,
+            )
+            await send_reply(
+                dispatcher, "order_on_the_way", shipment, profile, then=f"Recent steps:\n{timeline}",
+                timeline=timeline, status_text=facts["status_text"],
             )
             return
     if order.status == "delivered" and order.delivered_at is not None:
-        dispatcher.utter_message(response="utter_order_delivered", delivered_on=format_day(order.delivered_at), **facts)
+        delivered = dict(order_id=order.order_id, items=facts["items"], delivered_on=format_day(order.delivered_at))
+        await send_reply(dispatcher, "order_delivered", delivered, profile)
     elif order.status in NOT_YET_SHIPPED:
-        dispatcher.utter_message(response="utter_order_not_shipped_yet", **facts)
+        await send_reply(dispatcher, "order_not_shipped", facts, profile)
     else:
-        dispatcher.utter_message(response="utter_order_status", **facts)
+        await send_reply(dispatcher, "order_status", facts, profile)
 
 
 async def tell_invoice(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
@@ -52,8 +58,7 @@ async def tell_invoice(dispatcher: CollectingDispatcher, tracker: Tracker, order
             response="utter_no_invoice_yet", order_id=order.order_id, status_text=STATUS_TEXT[order.status]
         )
         return
-    dispatcher.utter_message(
-        response="utter_invoice_summary",
+    facts = dict(
         invoice_number=invoice.number,
         order_id=order.order_id,
         issued_on=format_day(invoice.issued_at),
@@ -61,6 +66,7 @@ async def tell_invoice(dispatcher: CollectingDispatcher, tracker: Tracker, order
         vat=format_money(invoice.vat, order.currency),
         total=format_money(invoice.total, order.currency),
     )
+    await send_reply(dispatcher, "invoice_summary", facts, customer_profile(tracker, order))
 
 
 async def tell_refund_status(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
@@ -68,15 +74,14 @@ async def tell_refund_status(dispatcher: CollectingDispatcher, tracker: Tracker,
     if not refunds:
         dispatcher.utter_message(response="utter_no_refund_found", order_id=order.order_id)
     for refund in refunds:
-        dispatcher.utter_message(
-            response="utter_refund_status",
+        facts = dict(
             kind_text=KIND_TEXT.get(refund.kind, "refund request").capitalize(),
             reference=refund.reference,
             order_id=order.order_id,
             amount=format_money(refund.amount, order.currency),
-            opened_on=format_day(refund.created_at),
             refund_status_text=REFUND_STATUS_TEXT[refund.status],
         )
+        await send_reply(dispatcher, "refund_status", facts, customer_profile(tracker, order))
 
 
 async def open_warranty_claim(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
@@ -89,7 +94,10 @@ async def open_warranty_claim(dispatcher: CollectingDispatcher, tracker: Tracker
         order.order_id,
         tracker.sender_id,
     )
-    dispatcher.utter_message(response="utter_warranty_claim_opened", reference=reference, order_id=order.order_id)
+    await send_reply(
+        dispatcher, "warranty_claim_opened", dict(reference=reference, order_id=order.order_id),
+        customer_profile(tracker, order),
+    )
 
 
 # Requests that only read (or log) and need no confirmation.

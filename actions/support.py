@@ -7,9 +7,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
 from actions.conversation import recent_user_messages
-from actions.identity import known_customer
+from actions.generation.replies import send_reply
+from actions.identity import customer_profile, known_customer
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
 
+# The team's phone line, as utter_handoff_queued states it.
+SUPPORT_PHONE = "+49 30 901820"
 # How many of the customer's latest messages a handoff ticket carries for the agent.
 HANDOFF_CONTEXT_MESSAGES = 5
 
@@ -37,7 +40,7 @@ class ActionOpenComplaintTicket(Action):
         except ShopUnavailable:
             dispatcher.utter_message(response="utter_shop_unavailable")
             return []
-        dispatcher.utter_message(response="utter_complaint_ticket", reference=reference)
+        await send_reply(dispatcher, "complaint_logged", dict(reference=reference), customer_profile(tracker, order))
         return []
 
 
@@ -63,5 +66,6 @@ class ActionHandOffToHuman(Action):
             # Without the queue the customer still gets the phone and email.
             dispatcher.utter_message(response="utter_handoff")
             return []
-        dispatcher.utter_message(response="utter_handoff_queued", reference=reference, position=position)
+        facts = dict(reference=reference, position=position, support_phone=SUPPORT_PHONE)
+        await send_reply(dispatcher, "handoff_queued", facts, customer_profile(tracker, order))
         return []

@@ -11,6 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def template_replies(monkeypatch):
+    """Replies come from the domain's templates unless a test chooses the generator, so
+    response names can be asserted whether or not a generator model has been built."""
+    monkeypatch.setenv("GENERATOR_BACKEND", "template")
+
+
 @pytest.fixture(scope="session")
 def domain() -> Dict[str, Any]:
     """The real domain.yml, as the action server receives it."""

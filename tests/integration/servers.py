@@ -81,6 +81,8 @@ class Assistant:
             TRACKER_STORE_URL=f"sqlite:///{self.tracker_db}",
             COMMERCE_DB_URL=commerce_db_url,
             RASA_TELEMETRY_ENABLED="false",
+            # Template replies, so the tests can assert their wording.
+            GENERATOR_BACKEND="template",
             TF_CPP_MIN_LOG_LEVEL="2",
         )
         self.actions = Server(

@@ -163,7 +163,7 @@ async def test_verified_customer_gets_personal_recommendations(store, dispatcher
     assert await recommend(dispatcher, domain, verified_as(store, *MIA)) == []
     assert sent(dispatcher, domain) == ["utter_recommendations_personal"]
     [message] = dispatcher.messages
-    assert message["first_name"] == "Mia"
+    assert message["name"] == "Mia"
     names = product_names(message)
     assert names == ["Gooseneck kettle", "Espresso coffee cups", "Trail running shoes"]  # kitchen first
     assert "Barista coffee grinder" not in names  # already bought
@@ -205,7 +205,7 @@ async def test_odd_order_numbers_in_slots_neither_crash_nor_personalise(store, d
 async def test_recommendations_never_repeat_a_purchase(store, dispatcher, domain):
     await recommend(dispatcher, domain, verified_as(store, *NOAH))
     assert sent(dispatcher, domain) == ["utter_recommendations_personal"]
-    assert dispatcher.messages[0]["first_name"] == "Noah"
+    assert dispatcher.messages[0]["name"] == "Noah"
     names = product_names(dispatcher.messages[0])
     assert not {"Trail running shoes", "Gooseneck kettle"} & set(names)
     assert "Crispo air fryer XL" not in names
@@ -319,7 +319,7 @@ async def test_handoff_is_queued_with_reference_and_position(store, shop_engine,
     assert await hand_off(dispatcher, domain, verified_as(store, *MIA)) == []
     assert sent(dispatcher, domain) == ["utter_handoff_queued"]
     [reply] = dispatcher.messages
-    assert TICKET_REFERENCE.match(reply["reference"]) and reply["position"] == 1
+    assert TICKET_REFERENCE.match(reply["reference"]) and reply["position"] == "1"
     [ticket] = tickets(shop_engine)
     assert (ticket["reference"], ticket["kind"], ticket["status"]) == (reply["reference"], "handoff", "open")
     assert (ticket["customer_id"], ticket["conversation_id"], ticket["created_at"]) == (
@@ -337,7 +337,7 @@ async def test_asking_twice_queues_the_conversation_once(store, shop_engine, dis
 async def test_handoff_queues_behind_earlier_conversations(store, shop_engine, dispatcher, domain):
     SqlShopRepository(shop_engine).queue_handoff("other-chat", "waiting", NOW - dt.timedelta(minutes=5))
     await hand_off(dispatcher, domain, sender_id="web-4711")
-    assert dispatcher.messages[0]["position"] == 2
+    assert dispatcher.messages[0]["position"] == "2"
     assert [t["conversation_id"] for t in tickets(shop_engine)] == ["other-chat", "web-4711"]
 
 

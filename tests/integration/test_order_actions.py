@@ -104,7 +104,7 @@ async def test_track_order_answers_from_the_database(orders, tracker_factory, di
     await answer(tracker_factory, dispatcher, domain, "track_order", orders[status])
     verified, reply = dispatcher.messages
     assert verified["response"] == "utter_order_verified" and verified["masked_email"] == "m***@example.com"
-    assert reply["response"] == response and reply["order_id"] == orders[status]
+    assert reply["response"] == response and reply["order_id"] == str(orders[status])
     assert response in domain["responses"]
 
 

@@ -280,3 +280,33 @@ async def test_warranty_claim_opens_a_ticket_for_the_order(shop, actions_databas
         ticket = session.execute(select(SupportTicket)).scalar_one()
         assert (ticket.reference, ticket.kind, ticket.order_id) == (reply["reference"], "warranty_claim", shop["delivered"])
         assert ticket.conversation_id == "test-customer"
+
+
+# --- SQL-looking input is stored and matched as plain text ---
+
+INJECTION = "x'); DROP TABLE orders; -- 5"
+
+
+async def test_sql_looking_reason_and_street_are_stored_verbatim(
+    shop, actions_database, tracker_factory, dispatcher, domain
+):
+    form = ValidateOrderLookupForm()
+    tracker = order_tracker(tracker_factory, "return_item", shop["delivered"])
+    reason = (await form.validate_refund_reason(INJECTION, dispatcher, tracker, domain))["refund_reason"]
+    street = (await form.validate_shipping_street(INJECTION, dispatcher, tracker, domain))["shipping_street"]
+    await answer(tracker_factory, dispatcher, domain, "return_item", shop["delivered"],
+                 refund_reason=reason, change_confirmed=True)
+    await answer(tracker_factory, dispatcher, domain, "change_shipping_address", shop["paid"],
+                 shipping_street=street, shipping_postcode="20095", shipping_city="Hamburg",
+                 shipping_country="Germany", change_confirmed=True)
+    assert responses(dispatcher) == ["utter_refund_requested", "utter_address_changed"]
+    with session_scope(actions_database) as session:
+        assert session.execute(select(Refund.reason)).scalar_one() == INJECTION
+        assert session.get(Order, shop["paid"]).ship_street == INJECTION
+        assert len(session.execute(select(Order)).all()) == len(shop)
+
+
+async def test_sql_looking_item_matches_nothing(shop, tracker_factory, dispatcher, domain):
+    tracker = order_tracker(tracker_factory, "change_order", shop["paid"])
+    result = await ValidateOrderLookupForm().validate_change_item("' OR '1'='1", dispatcher, tracker, domain)
+    assert result == {"change_item": None}

@@ -1,0 +1,1 @@
+"""Measurement harnesses: they report figures, they do not assert them."""
