@@ -83,7 +83,7 @@ def build_model(tokenizer, base_model: Optional[str], layers: int, dims: int, he
 def train(
     out_dir: Path,
     corpus_dir: Path = CORPUS_DIR,
-    epochs: int = 40,
+    epochs: int = 60,
     base_model: Optional[str] = None,
     layers: int = 3,
     dims: int = 192,
@@ -130,7 +130,7 @@ def train(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_GENERATOR_MODEL_DIR)
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--base-model", help="a pretrained GPT-2 folder or hub name to fine-tune")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)

@@ -45,9 +45,23 @@ def placeholders_in(text: str) -> List[str]:
     return _PLACEHOLDER.findall(text)
 
 
+_SPACED_PLACEHOLDER = re.compile(r"( ?)\[([a-z_]+)\]")
+
+
 def lexicalise(delexicalised: str, facts: Dict[str, str]) -> str:
-    """Fills every `[slot]` that has a fact; unknown placeholders stay for the guardrail to see."""
-    return _PLACEHOLDER.sub(lambda m: str(facts[m.group(1)]) if m.group(1) in facts else m.group(0), delexicalised)
+    """Fills every `[slot]` that has a fact; unknown placeholders stay for the guardrail to see.
+
+    A multi-line value (a product or coupon list) starts on its own line.
+    """
+
+    def fill(match: "re.Match") -> str:
+        space, slot = match.groups()
+        if slot not in facts:
+            return match.group(0)
+        value = str(facts[slot])
+        return f"\n{value}" if "\n" in value else f"{space}{value}"
+
+    return _SPACED_PLACEHOLDER.sub(fill, delexicalised)
 
 
 def delexicalise(text: str, facts: Dict[str, str]) -> str:

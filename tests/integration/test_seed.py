@@ -8,12 +8,13 @@ from sqlalchemy import func, select
 
 from actions.db.engine import session_scope
 from actions.db.models import ORDER_STATUSES, Base, Customer, Order
+from actions.db.repository import SqlShopRepository
 from scripts.seed_db import seed
 from tests.conftest import PROJECT_DIR
 
 
 def readme_demo_orders():
-    rows = re.findall(r"^\| (\d{6}) \| (\w+) \| (\S+@\S+) \|$", (PROJECT_DIR / "README.md").read_text(), re.M)
+    rows = re.findall(r"^\| (\d{6}) \| (\w+) \| (\S+@\S+) \|", (PROJECT_DIR / "README.md").read_text(), re.M)
     assert len(rows) >= 8
     return [(int(order_id), status, email) for order_id, status, email in rows]
 
@@ -51,3 +52,16 @@ def test_if_missing_keeps_existing_data(shop_engine):
     assert seed(url, if_missing=True) is False
     with session_scope(shop_engine) as session:
         assert session.get(Customer, 1).name == "Changed by the shop"
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 11, 23), dt.date(2027, 6, 6)])
+@pytest.mark.parametrize(
+    "order_id, change, refusal",
+    [(100032, "cancel", None), (100073, "cancel", "already_shipped"), (100001, "address", None),
+     (100003, "items", None), (100409, "return", None), (100868, "refund", "already_requested"),
+     (100996, "refund", "window_closed"), (100021, "refund", "not_delivered")],
+)
+def test_the_readme_tries_work_on_any_seed_day(shop_engine, today, order_id, change, refusal):
+    seed(shop_engine.url.render_as_string(hide_password=False), today=today)
+    now = dt.datetime.combine(today, dt.time(12))
+    assert SqlShopRepository(shop_engine).change_refusal(order_id, change, now) == refusal

@@ -117,3 +117,8 @@ def test_a_placeholder_looping_is_rejected():
 
 def test_a_reply_cut_off_at_the_token_limit_is_rejected():
     assert check("Order [order_id] is cancelled within [refund_days], and as a Gold member you") == "unfinished reply"
+
+
+def test_a_list_value_starts_on_its_own_line():
+    products = "- Kettle, €19.99\n- Mug, €4.99"
+    assert lexicalise("You might like: [products]", {"products": products}) == f"You might like:\n{products}"
