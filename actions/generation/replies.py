@@ -11,14 +11,17 @@ from actions import config
 from actions.generation.acts import template_response
 from actions.generation.formulation import Profile, lexicalise
 from actions.generation.guardrail import rejection
-from actions.generation.model import reply_model
+from actions.generation.model import ReplyModel, reply_model
 
 logger = logging.getLogger(__name__)
 
 
-def generate(act: str, facts: Dict[str, str], profile: Profile) -> Optional[str]:
+# Loading happens once per process (torch, weights); it must not count against a reply's time.
+MODEL_LOAD_TIMEOUT_SECONDS = 120
+
+
+def generate(model: ReplyModel, act: str, facts: Dict[str, str], profile: Profile) -> Optional[str]:
     """The model's reply with the facts filled in, or None (logged) if it must not be sent."""
-    model = reply_model(config.generator_model_dir())
     delexicalised = model.write(act, profile, config.generator_max_tokens(), config.generator_seed_or_none())
     filled = lexicalise(delexicalised, facts)
     reason = rejection(act, delexicalised, filled, facts, profile.tier)
@@ -51,8 +54,11 @@ async def send_reply(
     if config.generator_backend() == "gpt2":
         loop = asyncio.get_running_loop()
         try:
+            model = await asyncio.wait_for(
+                loop.run_in_executor(None, reply_model, config.generator_model_dir()), MODEL_LOAD_TIMEOUT_SECONDS
+            )
             text = await asyncio.wait_for(
-                loop.run_in_executor(None, functools.partial(generate, act, facts, profile)),
+                loop.run_in_executor(None, functools.partial(generate, model, act, facts, profile)),
                 config.generator_timeout_seconds(),
             )
         except asyncio.TimeoutError:
