@@ -104,7 +104,7 @@ class ActionAskChangeConfirmed(Action):
             )
         elif change in KIND_TEXT:
             dispatcher.utter_message(
-                response="utter_confirm_refund", kind_text=f"a {KIND_TEXT[change]}",
+                response="utter_confirm_refund", kind_text=KIND_TEXT[change],
                 amount=format_money(order.total, order.currency), **facts,
             )
         elif change == "address":

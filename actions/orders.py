@@ -75,7 +75,7 @@ async def tell_refund_status(dispatcher: CollectingDispatcher, tracker: Tracker,
         dispatcher.utter_message(response="utter_no_refund_found", order_id=order.order_id)
     for refund in refunds:
         facts = dict(
-            kind_text=KIND_TEXT.get(refund.kind, "refund request").capitalize(),
+            kind_text=KIND_TEXT.get(refund.kind, "refund request"),
             reference=refund.reference,
             order_id=order.order_id,
             amount=format_money(refund.amount, order.currency),
