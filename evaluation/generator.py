@@ -20,14 +20,12 @@ from typing import Dict, List
 
 import yaml
 
-os.environ.setdefault("USE_TF", "0")
-
-from actions.config import DEFAULT_GENERATOR_MODEL_DIR, PROJECT_DIR  # noqa: E402
-from actions.generation.acts import required_slots, template_response  # noqa: E402
-from actions.generation.corpus import Example, load_examples, split  # noqa: E402
-from actions.generation.formulation import lexicalise, placeholders_in  # noqa: E402
-from actions.generation.guardrail import _FACT_LIKE, rejection  # noqa: E402
-from actions.generation.model import ReplyModel  # noqa: E402
+from actions.config import DEFAULT_GENERATOR_MODEL_DIR, PROJECT_DIR
+from actions.generation.acts import required_slots, template_response
+from actions.generation.corpus import Example, load_examples, split
+from actions.generation.formulation import lexicalise, placeholders_in
+from actions.generation.guardrail import _FACT_LIKE, rejection
+from actions.generation.model import ReplyModel
 
 MAX_TOKENS = 60
 TIMING_ROUNDS = 3
@@ -135,6 +133,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=DEFAULT_GENERATOR_MODEL_DIR)
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "generator")
     args = parser.parse_args()
+    os.environ.setdefault("USE_TF", "0")  # transformers need not import TensorFlow here
     import torch
 
     torch.set_num_threads(2)

@@ -20,8 +20,6 @@ from actions.generation.acts import ALL_SLOTS, placeholder
 from actions.generation.corpus import CORPUS_DIR, Example, load_examples, split
 from actions.generation.formulation import END_MARK, PAD_MARK, SPECIAL_TOKENS, prompt
 
-# transformers would otherwise import TensorFlow too (Rasa installs it): slow and noisy.
-os.environ.setdefault("USE_TF", "0")
 SEED = 2718
 logger = logging.getLogger(__name__)
 
@@ -133,6 +131,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--base-model", help="a pretrained GPT-2 folder or hub name to fine-tune")
     args = parser.parse_args()
+    # transformers would otherwise import TensorFlow too (Rasa installs it): slow and noisy.
+    # Set here, not at import: tests import this module and later start Rasa servers.
+    os.environ.setdefault("USE_TF", "0")
     logging.basicConfig(level=logging.INFO)
     out = train(args.out, epochs=args.epochs, base_model=args.base_model)
     print(f"generator saved to {out}")

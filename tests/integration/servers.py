@@ -92,12 +92,15 @@ class Assistant:
             dict(env, USE_TF="0"),
             work_dir,
         )
+        # The Rasa server's BERT featurizer needs TensorFlow in transformers, whatever this
+        # test process set for itself.
+        rasa_env = {name: value for name, value in env.items() if name != "USE_TF"}
         self.rasa = Server(
             "rasa",
             [str(RASA), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
              "--interface", "127.0.0.1"],
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
-            env,
+            rasa_env,
             work_dir,
         )
 
