@@ -9,7 +9,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
 from actions.conversation import current_order_request
-from actions.db.repository import RETURN_WINDOW_DAYS, ChangeOutcome, OrderSummary, ShippingAddress
+from actions.db.repository import (
+    NOT_YET_SHIPPED_STATUSES,
+    RETURN_WINDOW_DAYS,
+    ChangeOutcome,
+    OrderSummary,
+    ShippingAddress,
+)
 from actions.formatting import STATUS_TEXT, format_day, format_items, format_money
 from actions.generation.formulation import Profile
 from actions.generation.replies import send_reply
@@ -42,7 +48,6 @@ REFUND_STATUS_TEXT = {
     "refunded": "refunded to your original payment method",
     "rejected": "rejected; our team has emailed you why",
 }
-NOT_YET_SHIPPED = ("pending", "paid", "packed")
 # Policy the replies state; the templates in domain.yml say the same.
 REFUND_DAYS_TEXT = "5-7 business days"
 RETURN_WINDOW_TEXT = f"{RETURN_WINDOW_DAYS} days"
@@ -180,7 +185,7 @@ async def tell_refund_refusal(
         await send_reply(dispatcher, "refund_window_closed", closed, profile)
     elif outcome.status == "cancelled":
         dispatcher.utter_message(response="utter_refund_refused_cancelled", **facts)
-    elif outcome.status in NOT_YET_SHIPPED:
+    elif outcome.status in NOT_YET_SHIPPED_STATUSES:
         dispatcher.utter_message(response="utter_refund_refused_not_shipped", **facts)
     else:
         dispatcher.utter_message(response="utter_refund_refused_on_the_way", **facts)

@@ -8,13 +8,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
 from actions.conversation import current_order_request, recent_user_messages
-from actions.db.repository import OrderSummary
+from actions.db.repository import NOT_YET_SHIPPED_STATUSES, OrderSummary
 from actions.formatting import STATUS_TEXT, format_checkpoint, format_day, format_items, format_money, format_timeline
 from actions.forms.order_lookup_form import verification_locked
 from actions.generation.replies import send_reply
 from actions.identity import customer_profile, verified_order
 from actions.logistics import DatabaseTrackingProvider
-from actions.order_changes import KIND_TEXT, NOT_YET_SHIPPED, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
+from actions.order_changes import KIND_TEXT, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
 
 ON_THE_WAY = ("shipped", "in_transit", "out_for_delivery")
@@ -45,7 +45,7 @@ async def tell_order_status(dispatcher: CollectingDispatcher, tracker: Tracker, 
     if order.status == "delivered" and order.delivered_at is not None:
         delivered = dict(order_id=order.order_id, items=facts["items"], delivered_on=format_day(order.delivered_at))
         await send_reply(dispatcher, "order_delivered", delivered, profile)
-    elif order.status in NOT_YET_SHIPPED:
+    elif order.status in NOT_YET_SHIPPED_STATUSES:
         await send_reply(dispatcher, "order_not_shipped", facts, profile)
     else:
         await send_reply(dispatcher, "order_status", facts, profile)
@@ -73,6 +73,7 @@ async def tell_refund_status(dispatcher: CollectingDispatcher, tracker: Tracker,
     refunds = await ask_shop(shop_repository().refunds_for_order, order.order_id)
     if not refunds:
         dispatcher.utter_message(response="utter_no_refund_found", order_id=order.order_id)
+    profile = customer_profile(tracker, order)
     for refund in refunds:
         facts = dict(
             kind_text=KIND_TEXT.get(refund.kind, "refund request"),
@@ -81,7 +82,7 @@ async def tell_refund_status(dispatcher: CollectingDispatcher, tracker: Tracker,
             amount=format_money(refund.amount, order.currency),
             refund_status_text=REFUND_STATUS_TEXT[refund.status],
         )
-        await send_reply(dispatcher, "refund_status", facts, customer_profile(tracker, order))
+        await send_reply(dispatcher, "refund_status", facts, profile)
 
 
 async def open_warranty_claim(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:

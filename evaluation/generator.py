@@ -11,7 +11,6 @@ the template fallback), BLEU against the references, distinct-2 and latency p50/
 import argparse
 import json
 import os
-import re
 import statistics
 import time
 from collections import defaultdict
@@ -23,8 +22,8 @@ import yaml
 from actions.config import DEFAULT_GENERATOR_MODEL_DIR, PROJECT_DIR
 from actions.generation.acts import required_slots, template_response
 from actions.generation.corpus import Example, load_examples, split
-from actions.generation.formulation import lexicalise, placeholders_in
-from actions.generation.guardrail import _FACT_LIKE, rejection
+from actions.generation.formulation import lexicalise, placeholders_in, without_placeholders
+from actions.generation.guardrail import FACT_LIKE, rejection
 from actions.generation.model import ReplyModel
 
 MAX_TOKENS = 60
@@ -52,7 +51,7 @@ def slot_errors(act: str, delexicalised: str, name_known: bool) -> Dict[str, int
         "slots": len(required_slots(act)),
         "missing": sum(1 for s in required_slots(act) if s not in used),
         "hallucinated": sum(1 for s in used if s not in allowed),
-        "wrong": len(_FACT_LIKE.findall(re.sub(r"\[[a-z_]+\]", " ", delexicalised))),
+        "wrong": len(FACT_LIKE.findall(without_placeholders(delexicalised))),
     }
 
 

@@ -31,8 +31,9 @@ from actions.db.models import (
 )
 
 RETURN_WINDOW_DAYS = 30
+NOT_YET_SHIPPED_STATUSES = ("pending", "paid", "packed")
 # An order can be cancelled or re-addressed until it leaves the warehouse.
-CANCELLABLE_STATUSES = ("pending", "paid", "packed")
+CANCELLABLE_STATUSES = NOT_YET_SHIPPED_STATUSES
 ADDRESS_CHANGEABLE_STATUSES = CANCELLABLE_STATUSES
 # Items and quantities can change until the order is packed.
 ITEM_CHANGEABLE_STATUSES = ("pending", "paid")

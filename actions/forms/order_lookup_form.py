@@ -128,34 +128,22 @@ class ValidateOrderLookupForm(FormValidationAction):
     async def validate_refund_reason(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        reason = normalise_reason(slot_value)
-        if reason is None:
-            dispatcher.utter_message(response="utter_invalid_refund_reason")
-        return {"refund_reason": reason}
+        return normalised_or_explained("refund_reason", normalise_reason(slot_value), dispatcher)
 
     async def validate_shipping_street(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        street = normalise_street(slot_value)
-        if street is None:
-            dispatcher.utter_message(response="utter_invalid_shipping_street")
-        return {"shipping_street": street}
+        return normalised_or_explained("shipping_street", normalise_street(slot_value), dispatcher)
 
     async def validate_shipping_postcode(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        postcode = normalise_postcode(slot_value)
-        if postcode is None:
-            dispatcher.utter_message(response="utter_invalid_shipping_postcode")
-        return {"shipping_postcode": postcode}
+        return normalised_or_explained("shipping_postcode", normalise_postcode(slot_value), dispatcher)
 
     async def validate_shipping_city(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        city = normalise_city(slot_value)
-        if city is None:
-            dispatcher.utter_message(response="utter_invalid_shipping_city")
-        return {"shipping_city": city}
+        return normalised_or_explained("shipping_city", normalise_city(slot_value), dispatcher)
 
     async def validate_shipping_country(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -191,10 +179,14 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         quantity = parse_quantity(slot_value)
-        if quantity is None:
-            dispatcher.utter_message(response="utter_invalid_change_quantity")
-            return {"change_quantity": None}
-        return {"change_quantity": str(quantity)}
+        return normalised_or_explained("change_quantity", None if quantity is None else str(quantity), dispatcher)
+
+
+def normalised_or_explained(slot: Text, value: Optional[Text], dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    """The slot set to its normalised value, or cleared with utter_invalid_<slot> said once."""
+    if value is None:
+        dispatcher.utter_message(response=f"utter_invalid_{slot}")
+    return {slot: value}
 
 
 # Words that say nothing about which item is meant.

@@ -48,6 +48,11 @@ def placeholders_in(text: str) -> List[str]:
 _SPACED_PLACEHOLDER = re.compile(r"( ?)\[([a-z_]+)\]")
 
 
+def without_placeholders(text: str) -> str:
+    """`text` with each `[slot]` replaced by a space: what the model wrote on its own."""
+    return _PLACEHOLDER.sub(" ", text)
+
+
 def lexicalise(delexicalised: str, facts: Dict[str, str]) -> str:
     """Fills every `[slot]` that has a fact; unknown placeholders stay for the guardrail to see.
 

@@ -15,7 +15,7 @@ OFFENSIVE_WORDS = {
     "fool", "loser", "ugly", "shit", "fuck", "bitch", "bastard",
 }
 # What would be a fact if the model wrote it itself: digits, money, ids, emails, dates.
-_FACT_LIKE = re.compile(
+FACT_LIKE = re.compile(
     r"\d|[€$£@]|\b(?:RF|TCK|INV|BC)-|"
     r"\b(?:mon|tue|wed|thu|fri|sat|sun)(?:day)?\b|"
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
@@ -57,7 +57,7 @@ def rejection(
     model_words = filled
     for value in sorted((str(v) for v in facts.values() if str(v)), key=len, reverse=True):
         model_words = model_words.replace(value, " ")
-    invented = _FACT_LIKE.search(model_words)
+    invented = FACT_LIKE.search(model_words)
     if invented:
         return f"fact not in the data: {invented.group(0)!r}"
     # A reply cut off at the token limit ends mid-sentence; lists and checkpoints end on a placeholder.
