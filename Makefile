@@ -9,8 +9,9 @@ RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 BERT_WEIGHTS := weights/minilm-bert-tf/tf_model.h5
 MODEL := models/assistant.tar.gz
+BASELINE_MODEL := models/baseline.tar.gz
 # The generator's corpus (data/generator) is not Rasa training data.
-TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' -not -path 'data/generator/*')
+TRAINING_FILES := domain.yml $(shell find data -name '*.yml' -not -path 'data/generator/*')
 GENERATOR := models/generator/config.json
 GENERATOR_FILES := $(wildcard data/generator/*.yml) scripts/train_generator.py \
 	actions/generation/acts.py actions/generation/formulation.py actions/generation/corpus.py
@@ -29,7 +30,7 @@ export GENERATOR_BACKEND GENERATOR_MODEL_DIR GENERATOR_MAX_TOKENS GENERATOR_TIME
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install seed seed-if-missing train train-generator eval-generator validate run shell test clean
+.PHONY: help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -53,8 +54,13 @@ seed-if-missing: $(INSTALLED)
 
 train: $(MODEL) ## train the Rasa model if data, domain or config changed
 
-$(MODEL): $(INSTALLED) $(BERT_WEIGHTS) $(TRAINING_FILES)
-	$(RASA) train --fixed-model-name assistant
+$(MODEL): $(INSTALLED) $(BERT_WEIGHTS) config.yml $(wildcard components/*.py) $(TRAINING_FILES)
+	$(PYTHON) -m scripts.timed models/assistant.train_seconds $(RASA) train --fixed-model-name assistant
+	@touch $@
+
+$(BASELINE_MODEL): $(INSTALLED) evaluation/baseline.yml $(TRAINING_FILES)
+	$(PYTHON) -m scripts.timed models/baseline.train_seconds \
+		$(RASA) train --config evaluation/baseline.yml --fixed-model-name baseline
 	@touch $@
 
 train-generator: $(GENERATOR) ## train the GPT-2 reply generator (models/generator) if its corpus or code changed
@@ -85,6 +91,14 @@ test: $(MODEL) ## validate data, run the conversation tests and every pytest sui
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/test-stories
 	$(PYTHON) -m pytest
+
+FOLDS ?= 5
+evaluate: $(MODEL) $(BASELINE_MODEL) ## NLU cross-validation and story tests for config.yml and the baseline config (results/evaluation)
+	$(PYTHON) -m evaluation.assistant --folds $(FOLDS)
+
+BENCH_SECONDS ?= 30
+bench: $(MODEL) $(BASELINE_MODEL) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config (results/bench)
+	$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS)
 
 clean: ## remove trained models, converted weights and test results (keeps .venv)
 	rm -rf models results weights

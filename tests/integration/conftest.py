@@ -8,7 +8,7 @@ from actions.db.engine import make_engine
 from actions.db.models import Base
 from actions.db.repository import SqlShopRepository
 from tests.integration.postgres import PostgresServer
-from tests.integration.servers import free_port
+from scripts.local_servers import free_port
 
 
 @pytest.fixture(scope="session")

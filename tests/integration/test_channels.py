@@ -13,7 +13,7 @@ import socketio
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Base
 from channels.user_text import EMPTY_MESSAGE_REPLY
-from tests.integration.servers import REPLY_LIMIT_SECONDS, Assistant
+from scripts.local_servers import REPLY_LIMIT_SECONDS, Assistant
 from tests.shop_factory import add_customer, add_order, add_product
 
 CUSTOMER_EMAIL = "lena.vogt@example.com"

@@ -1,4 +1,4 @@
-"""Starts the real action server and Rasa server on free loopback ports for tests."""
+"""Starts the real action server and Rasa server on free loopback ports (tests, benchmarks)."""
 
 import os
 import signal
@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 
 import requests
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 RASA = Path(sys.executable).parent / "rasa"
 MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
 STARTUP_LIMIT_SECONDS = 300
@@ -70,9 +70,16 @@ class Server:
 class Assistant:
     """The action server plus the Rasa server with REST and socket.io, on loopback."""
 
-    def __init__(self, work_dir: Path, commerce_db_url: str):
-        if not MODEL.exists():
-            raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does it).")
+    def __init__(
+        self, work_dir: Path, commerce_db_url: str, model: Path = MODEL, generator_backend: str = "template",
+        rasa_env: Optional[Dict[str, str]] = None,
+    ):
+        """Args:
+            generator_backend: `template` (default) gives replies whose wording tests can assert.
+            rasa_env: extra environment of the Rasa server (e.g. SANIC_WORKERS).
+        """
+        if not model.exists():
+            raise RuntimeError(f"{model} is missing: run `make train` (make test does it).")
         self.actions_port, self.rasa_port = free_port(), free_port()
         self.tracker_db = work_dir / "conversations.db"
         env = dict(
@@ -81,8 +88,7 @@ class Assistant:
             TRACKER_STORE_URL=f"sqlite:///{self.tracker_db}",
             COMMERCE_DB_URL=commerce_db_url,
             RASA_TELEMETRY_ENABLED="false",
-            # Template replies, so the tests can assert their wording.
-            GENERATOR_BACKEND="template",
+            GENERATOR_BACKEND=generator_backend,
             TF_CPP_MIN_LOG_LEVEL="2",
         )
         self.actions = Server(
@@ -94,10 +100,10 @@ class Assistant:
         )
         # The Rasa server's BERT featurizer needs TensorFlow in transformers, whatever this
         # test process set for itself.
-        rasa_env = {name: value for name, value in env.items() if name != "USE_TF"}
+        rasa_env = dict({name: value for name, value in env.items() if name != "USE_TF"}, **(rasa_env or {}))
         self.rasa = Server(
             "rasa",
-            [str(RASA), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
+            [str(RASA), "run", "--model", str(model), "--port", str(self.rasa_port),
              "--interface", "127.0.0.1"],
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
             rasa_env,

@@ -1,0 +1,1 @@
+"""Load and latency harness (make bench)."""

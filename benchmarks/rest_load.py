@@ -1,0 +1,209 @@
+"""Drives the conversation mix over the REST channel and reports latency, throughput and memory.
+
+Usage:
+    python -m benchmarks.rest_load [--seconds 30] [--concurrency 1 8 32] [--out results/bench]
+
+For every variant (the baseline config and config.yml) it starts the action server and the
+Rasa server on loopback with the embedded defaults (a freshly seeded SQLite shop, a SQLite
+tracker store, the GPT-2 generator), warms up, then runs the mix at each concurrency for a
+bounded time. It writes `<out>/report.json`, `<out>/summary.md` and `<out>/latency.png`;
+every figure of config.yml comes with its ratio to the baseline's from the same run.
+"""
+
+import argparse
+import asyncio
+import itertools
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import aiohttp
+
+from benchmarks.conversations import MIX, Conversation
+from benchmarks.memory import peak_rss_mb
+from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Assistant
+from scripts.seed_db import seed
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    model: Path
+    rasa_env: Dict[str, str] = field(default_factory=dict)
+
+
+MODELS = PROJECT_DIR / "models"
+BASELINE = Variant("baseline", MODELS / "baseline.tar.gz")
+VARIANTS = [BASELINE, Variant("bert", MODELS / "assistant.tar.gz")]
+WARM_UP_ROUNDS = 2
+
+
+@dataclass
+class TurnResult:
+    kind: str
+    generated: bool
+    milliseconds: float
+    ok: bool
+
+
+class Load:
+    """Conversations from the mix, each under a new sender id, sent turn by turn."""
+
+    def __init__(self, url: str, session: aiohttp.ClientSession):
+        self.url, self.session = f"{url}/webhooks/rest/webhook", session
+        self.conversations: Iterator[Conversation] = itertools.cycle(MIX)
+
+    async def converse(self, conversation: Conversation, results: List[TurnResult]) -> None:
+        sender = uuid.uuid4().hex
+        for turn in conversation.turns:
+            started = time.perf_counter()
+            ok = await self.send(sender, turn.text)
+            results.append(TurnResult(conversation.kind, turn.generated, (time.perf_counter() - started) * 1000, ok))
+            if not ok:
+                return
+
+    async def send(self, sender: str, text: str) -> bool:
+        """True if the server answered 200 with at least one reply."""
+        try:
+            async with self.session.post(self.url, json={"sender": sender, "message": text}) as response:
+                replies = await response.json() if response.status == 200 else []
+                return bool(replies)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            return False
+
+    async def run(self, concurrency: int, seconds: float) -> Dict:
+        """`concurrency` users start conversations until `seconds` have passed; each finishes the one it is in."""
+        results: List[TurnResult] = []
+        deadline = time.monotonic() + seconds
+
+        async def user() -> None:
+            while time.monotonic() < deadline:
+                await self.converse(next(self.conversations), results)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(concurrency)))
+        return summarise(results, time.perf_counter() - started)
+
+
+def percentiles(values: List[float]) -> Dict[str, Optional[float]]:
+    if len(values) < 2:
+        only = round(values[0], 1) if values else None
+        return {"p50": only, "p95": only, "p99": only, "turns": len(values)}
+    cuts = statistics.quantiles(values, n=100)
+    return {"p50": round(statistics.median(values), 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1),
+            "turns": len(values)}
+
+
+def summarise(results: List[TurnResult], elapsed: float) -> Dict:
+    answered = [r for r in results if r.ok]
+    by_kind = {kind: percentiles([r.milliseconds for r in answered if r.kind == kind])
+               for kind in sorted({c.kind for c in MIX})}
+    return {
+        "seconds": round(elapsed, 1),
+        "turns": len(results),
+        "errors": len(results) - len(answered),
+        "messages_per_second": round(len(answered) / elapsed, 2),
+        "all": percentiles([r.milliseconds for r in answered]),
+        "not_generated": percentiles([r.milliseconds for r in answered if not r.generated]),
+        "generated": percentiles([r.milliseconds for r in answered if r.generated]),
+        "by_kind": by_kind,
+        "latencies_ms": [round(r.milliseconds, 1) for r in answered],
+    }
+
+
+async def measure(assistant: Assistant, concurrencies: List[int], seconds: float) -> Dict[str, Dict]:
+    timeout = aiohttp.ClientTimeout(total=REPLY_LIMIT_SECONDS)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+        load = Load(assistant.url, session)
+        for _ in range(WARM_UP_ROUNDS):
+            for conversation in MIX:
+                await load.converse(conversation, [])
+        return {str(c): await load.run(c, seconds) for c in concurrencies}
+
+
+def bench_variant(variant: Variant, concurrencies: List[int], seconds: float) -> Dict:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{variant.name}-") as scratch:
+        work_dir = Path(scratch)
+        shop_url = f"sqlite:///{work_dir / 'shop.db'}"
+        seed(shop_url)
+        assistant = Assistant(work_dir, shop_url, model=variant.model, generator_backend="gpt2",
+                              rasa_env=variant.rasa_env)
+        print(f"{variant.name}: starting servers", flush=True)
+        assistant.start()
+        try:
+            runs = asyncio.run(measure(assistant, concurrencies, seconds))
+            memory = {"rasa": peak_rss_mb(assistant.rasa.process.pid),
+                      "actions": peak_rss_mb(assistant.actions.process.pid)}
+        finally:
+            assistant.stop()
+    for concurrency, run in runs.items():
+        print(f"{variant.name:10} c={concurrency:>3}  {run['messages_per_second']:7.2f} msg/s  "
+              f"p50 {run['all']['p50']} ms  p95 {run['all']['p95']} ms  errors {run['errors']}", flush=True)
+    return {"model": variant.model.name, "rasa_env": variant.rasa_env, "peak_rss_mb": memory,
+            "train_seconds": recorded_train_seconds(variant.model), "runs": runs}
+
+
+def recorded_train_seconds(model: Path) -> Optional[float]:
+    """`rasa train` wall time, recorded by the Makefile when it built `model`."""
+    record = model.with_suffix("").with_suffix(".train_seconds")
+    return float(record.read_text()) if record.exists() else None
+
+
+def ratio(value: Optional[float], baseline: Optional[float]) -> Optional[float]:
+    return round(value / baseline, 2) if value and baseline else None
+
+
+def compare(report: Dict[str, Dict]) -> Dict[str, Dict]:
+    """Each variant's headline figures as ratios to the baseline's."""
+    base = report[BASELINE.name]
+    ratios = {}
+    for name, variant in report.items():
+        if name == BASELINE.name:
+            continue
+        ratios[name] = {
+            "train_seconds": ratio(variant["train_seconds"], base["train_seconds"]),
+            "rasa_peak_rss_mb": ratio(variant["peak_rss_mb"]["rasa"], base["peak_rss_mb"]["rasa"]),
+        }
+        for concurrency, run in variant["runs"].items():
+            base_run = base["runs"][concurrency]
+            ratios[name][f"c{concurrency}"] = {
+                "messages_per_second": ratio(run["messages_per_second"], base_run["messages_per_second"]),
+                "p50_not_generated": ratio(run["not_generated"]["p50"], base_run["not_generated"]["p50"]),
+                "p95_not_generated": ratio(run["not_generated"]["p95"], base_run["not_generated"]["p95"]),
+                "p50_all": ratio(run["all"]["p50"], base_run["all"]["p50"]),
+            }
+    return ratios
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30, help="load time per concurrency level")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "bench")
+    args = parser.parse_args()
+
+    report = {variant.name: bench_variant(variant, args.concurrency, args.seconds) for variant in VARIANTS}
+    ratios = compare(report)
+    args.out.mkdir(parents=True, exist_ok=True)
+    from benchmarks.report import markdown_summary, plot_latencies
+
+    plot_latencies(report, args.out / "latency.png")
+    for variant in report.values():  # the histogram has them; the JSON keeps the figures
+        for run in variant["runs"].values():
+            run.pop("latencies_ms")
+    summary = markdown_summary(report, ratios)
+    (args.out / "summary.md").write_text(summary)
+    (args.out / "report.json").write_text(json.dumps(
+        {"seconds_per_level": args.seconds, "mix": [c.kind for c in MIX], "variants": report,
+         "ratios_to_baseline": ratios}, indent=1))
+    print(summary)
+    print(f"report: {args.out / 'report.json'}")
+
+
+if __name__ == "__main__":
+    main()

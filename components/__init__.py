@@ -1,0 +1,1 @@
+"""Custom NLU pipeline components, loaded by the Rasa server through config.yml."""

@@ -1,0 +1,107 @@
+"""Evaluates the assistant's NLU and dialogue for config.yml and the baseline config.
+
+Usage:
+    python -m evaluation.assistant [--folds 5] [--out results/evaluation]
+
+For each config: NLU k-fold cross-validation (`rasa test nlu --cross-validation`) on the
+project's training data, and the conversation tests (`rasa test core` on
+tests/test_stories.yml) with the config's trained model. Rasa's reports and images land in
+`<out>/<config>/nlu` and `<out>/<config>/core`; the side-by-side table in `<out>/summary.md`
+and `<out>/summary.json`.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from actions.config import PROJECT_DIR
+
+RASA = str(Path(sys.executable).with_name("rasa"))
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    config: Path
+    model: Path
+
+
+VARIANTS = [
+    Variant("bert", PROJECT_DIR / "config.yml", PROJECT_DIR / "models" / "assistant.tar.gz"),
+    Variant("baseline", PROJECT_DIR / "evaluation" / "baseline.yml", PROJECT_DIR / "models" / "baseline.tar.gz"),
+]
+ENTITY = "order_id"
+# Metric name -> how to read it from one variant's results.
+METRICS = {
+    "intent accuracy": lambda r: r["intent"]["accuracy"],
+    "intent macro-F1": lambda r: r["intent"]["macro avg"]["f1-score"],
+    f"`{ENTITY}` entity F1": lambda r: r["entity"].get(ENTITY, {}).get("f1-score"),
+    "story accuracy": lambda r: r["story"]["conversation_accuracy"]["accuracy"],
+    "action accuracy": lambda r: r["story"]["accuracy"],
+}
+
+
+def run_rasa(arguments: List[str]) -> None:
+    print("$ rasa " + " ".join(arguments), flush=True)
+    subprocess.run([RASA, *arguments], cwd=PROJECT_DIR, check=True)
+
+
+def evaluate(variant: Variant, folds: int, out: Path) -> Dict:
+    nlu_dir, core_dir = out / variant.name / "nlu", out / variant.name / "core"
+    run_rasa([
+        "test", "nlu", "--cross-validation", "--folds", str(folds), "--config", str(variant.config),
+        "--nlu", "data", "--out", str(nlu_dir),
+    ])
+    # No --fail-on-prediction-errors: a failed story is a figure here, not an error.
+    run_rasa([
+        "test", "core", "--model", str(variant.model), "--stories", "tests/test_stories.yml",
+        "--out", str(core_dir),
+    ])
+    return {
+        "intent": read_json(nlu_dir / "intent_report.json"),
+        "entity": read_json(nlu_dir / "DIETClassifier_report.json"),
+        "story": read_json(core_dir / "story_report.json"),
+    }
+
+
+def read_json(path: Path) -> Dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def figure(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def summary_table(results: Dict[str, Dict], folds: int) -> str:
+    names = list(results)
+    lines = [
+        f"NLU: {folds}-fold cross-validation on data/ · stories: tests/test_stories.yml",
+        "",
+        "| metric | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for metric, read in METRICS.items():
+        lines.append(f"| {metric} | " + " | ".join(figure(read(results[n])) for n in names) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "evaluation")
+    args = parser.parse_args()
+    results = {variant.name: evaluate(variant, args.folds, args.out) for variant in VARIANTS}
+    figures = {name: {metric: read(result) for metric, read in METRICS.items()} for name, result in results.items()}
+    table = summary_table(results, args.folds)
+    (args.out / "summary.md").write_text(table)
+    (args.out / "summary.json").write_text(json.dumps({"folds": args.folds, "figures": figures}, indent=2))
+    print(table)
+    print(f"reports: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The bench harness's arithmetic: percentiles, error counts, ratios, memory."""
+
+import os
+
+import pytest
+
+from benchmarks.conversations import MIX
+from benchmarks.memory import peak_rss_mb
+from benchmarks.report import markdown_summary
+from benchmarks.rest_load import TurnResult, compare, percentiles, summarise
+
+
+def test_percentiles_of_a_known_series():
+    figures = percentiles([float(v) for v in range(1, 101)])
+    assert figures["p50"] == 50.5
+    assert 94 <= figures["p95"] <= 96
+    assert 98 <= figures["p99"] <= 100
+    assert figures["turns"] == 100
+
+
+@pytest.mark.parametrize("values, expected", [([], None), ([12.34], 12.3)])
+def test_percentiles_of_too_few_turns(values, expected):
+    assert percentiles(values) == {"p50": expected, "p95": expected, "p99": expected, "turns": len(values)}
+
+
+def test_failed_turns_are_errors_and_not_in_the_latencies():
+    results = [
+        TurnResult("faq", False, 10.0, True),
+        TurnResult("faq", False, 5000.0, False),
+        TurnResult("order_status", True, 30.0, True),
+    ]
+    summary = summarise(results, elapsed=2.0)
+    assert summary["errors"] == 1
+    assert summary["messages_per_second"] == 1.0
+    assert summary["not_generated"]["p50"] == 10.0
+    assert summary["generated"]["p50"] == 30.0
+    assert summary["by_kind"]["faq"]["turns"] == 1
+    assert set(summary["by_kind"]) == {c.kind for c in MIX}
+
+
+def run(messages_per_second, p50):
+    quiet = {"p50": p50, "p95": p50 * 2, "p99": p50 * 3}
+    return {"messages_per_second": messages_per_second, "errors": 0, "all": quiet, "not_generated": quiet,
+            "generated": quiet}
+
+
+def variant(messages_per_second, p50, rss, train_seconds):
+    return {"runs": {"8": run(messages_per_second, p50)}, "peak_rss_mb": {"rasa": rss, "actions": 500.0},
+            "train_seconds": train_seconds}
+
+
+def test_ratios_are_against_the_baseline_of_the_same_run():
+    report = {"baseline": variant(40.0, 20.0, 1000.0, 300.0), "bert": variant(60.0, 25.0, 1500.0, None)}
+    ratios = compare(report)
+    assert list(ratios) == ["bert"]
+    assert ratios["bert"]["c8"]["messages_per_second"] == 1.5
+    assert ratios["bert"]["c8"]["p50_not_generated"] == 1.25
+    assert ratios["bert"]["rasa_peak_rss_mb"] == 1.5
+    assert ratios["bert"]["train_seconds"] is None  # not recorded: no ratio rather than a wrong one
+    summary = markdown_summary(report, ratios)
+    assert "| bert | 8 | 60.0 |" in summary
+    assert "messages_per_second 1.5" in summary
+
+
+def test_peak_rss_of_this_process_is_counted():
+    assert peak_rss_mb(os.getpid()) > 10
