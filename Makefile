@@ -27,6 +27,8 @@ export COMMERCE_DB_URL
 export DB_TIMEOUT_SECONDS
 # Empty means the defaults in actions/config.py (gpt2 once models/generator exists).
 export GENERATOR_BACKEND GENERATOR_MODEL_DIR GENERATOR_MAX_TOKENS GENERATOR_TIMEOUT_SECONDS GENERATOR_SEED
+# Signed-in customers (README); unset means every shop token is refused.
+export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 

@@ -1,4 +1,5 @@
-"""The one place the action server reads its environment."""
+"""The one place the assistant reads its environment: the action server, and the channels
+of the Rasa server (this module stays light enough for both to import)."""
 
 import os
 from pathlib import Path
@@ -52,3 +53,20 @@ def generator_seed_or_none() -> Optional[int]:
     """GENERATOR_SEED as an int to sample with that seed; unset means greedy decoding."""
     seed = os.environ.get("GENERATOR_SEED")
     return int(seed) if seed else None
+
+
+# --- signed-in customers (read by the channels in the Rasa server) ---
+DEFAULT_SHOP_JWT_AUDIENCE = "brightcart-assistant"
+
+
+def shop_jwt_secret() -> Optional[str]:
+    """The HS256 secret the shop signs its customer tokens with (SHOP_JWT_SECRET).
+
+    None when unset: every token is then refused and only anonymous chat works.
+    """
+    return os.environ.get("SHOP_JWT_SECRET") or None
+
+
+def shop_jwt_audience() -> str:
+    """The `aud` claim a shop token must carry (SHOP_JWT_AUDIENCE)."""
+    return os.environ.get("SHOP_JWT_AUDIENCE") or DEFAULT_SHOP_JWT_AUDIENCE

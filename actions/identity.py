@@ -15,18 +15,54 @@ from actions.shop import ShopUnavailable, ask_shop, shop_repository
 _ORDER_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
+def signed_in_customer_id(tracker: Tracker) -> Optional[int]:
+    """The customer the shop signed in for the latest message, or None when anonymous.
+
+    Only the channels set `customer_id` in message metadata, from a valid shop token,
+    after dropping whatever the client sent; earlier messages prove nothing now.
+    """
+    metadata = (tracker.latest_message or {}).get("metadata")
+    customer_id = metadata.get("customer_id") if isinstance(metadata, dict) else None
+    # bool is an int subclass; anything but the channel's int is not an identity.
+    return customer_id if type(customer_id) is int else None
+
+
+def has_identity_proof(tracker: Tracker) -> bool:
+    """True if the customer gave an email or phone for the order or is signed in with the
+    shop: what verified_order needs besides the order number."""
+    return tracker.get_slot("order_contact") is not None or signed_in_customer_id(tracker) is not None
+
+
+async def proven_order(tracker: Tracker, order_id: int, contact: Optional[str]) -> Optional[OrderSummary]:
+    """The order if it belongs to the signed-in customer, or if `contact` is the email or
+    phone on it; else None (also for someone else's order without its contact).
+
+    Raises:
+        ShopUnavailable: the database failed or was too slow.
+    """
+    customer_id = signed_in_customer_id(tracker)
+    if customer_id is not None:
+        order = await ask_shop(shop_repository().find_customer_order, order_id, customer_id)
+        if order is not None:
+            return order
+    if not contact:
+        return None
+    return await ask_shop(shop_repository().find_verified_order, order_id, contact)
+
+
 async def verified_order(tracker: Tracker) -> Optional[OrderSummary]:
-    """The order the customer proved is theirs (order number + email or phone), else None.
+    """The order in the form that the customer proved is theirs (signed in with the shop as
+    its customer, or order number + email or phone), else None.
 
     Checked against the database on every call: slots alone are never trusted.
 
     Raises:
         ShopUnavailable: the database failed or was too slow.
     """
-    order_id, contact = tracker.get_slot("order_id"), tracker.get_slot("order_contact")
-    if not order_id or not contact or not _ORDER_NUMBER.fullmatch(str(order_id)):
+    order_id = tracker.get_slot("order_id")
+    if not order_id or not _ORDER_NUMBER.fullmatch(str(order_id)):
         return None
-    return await ask_shop(shop_repository().find_verified_order, int(order_id), contact)
+    return await proven_order(tracker, int(order_id), tracker.get_slot("order_contact"))
 
 
 async def known_customer(tracker: Tracker) -> Optional[OrderSummary]:

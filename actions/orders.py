@@ -12,7 +12,7 @@ from actions.db.repository import NOT_YET_SHIPPED_STATUSES, OrderSummary
 from actions.formatting import STATUS_TEXT, format_checkpoint, format_day, format_items, format_money, format_timeline
 from actions.forms.order_lookup_form import verification_locked
 from actions.generation.replies import send_reply
-from actions.identity import customer_profile, verified_order
+from actions.identity import customer_profile, has_identity_proof, verified_order
 from actions.logistics import DatabaseTrackingProvider
 from actions.order_changes import KIND_TEXT, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
@@ -127,7 +127,7 @@ class ActionAnswerOrderRequest(Action):
             dispatcher.utter_message(response="utter_verification_locked")
             return []
         request = current_order_request(tracker)
-        if request is None or tracker.get_slot("order_id") is None or tracker.get_slot("order_contact") is None:
+        if request is None or tracker.get_slot("order_id") is None or not has_identity_proof(tracker):
             dispatcher.utter_message(response="utter_how_can_i_help")
             return []
         try:

@@ -1,13 +1,16 @@
-"""REST channel that rejects malformed requests with a clear 400 instead of a 500."""
+"""REST channel that rejects malformed requests with a clear 400 instead of a 500, and
+refuses an invalid shop token with a 401 before the message is processed."""
 
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
+from channels.shop_identity import SIGN_IN_AGAIN_REPLY, InvalidShopToken, signed_in_metadata, token_in
 from channels.user_text import with_clean_text
 
 MAX_SENDER_CHARS = 255
@@ -21,8 +24,24 @@ def _json_body(request: Request) -> Dict[Text, Any]:
     return body
 
 
+def _bearer_token(request: Request) -> Optional[Text]:
+    """The token of an `Authorization: Bearer <token>` header; other schemes are not ours."""
+    scheme, _, token = (request.headers.get("Authorization") or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _token_refused(request: Request, exception: InvalidShopToken) -> HTTPResponse:
+    # Shaped like Sanic's own JSON errors (the 400s above), with a message a page can show.
+    return response.json(
+        {"description": "Unauthorized", "status": 401, "message": SIGN_IN_AGAIN_REPLY},
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
 class RestInput(RasaRestInput):
-    """Rasa's REST channel (same URL, /webhooks/rest/webhook) with request validation."""
+    """Rasa's REST channel (same URL, /webhooks/rest/webhook) with request validation and
+    the shop's signed-in customer."""
 
     @classmethod
     def name(cls) -> Text:
@@ -43,10 +62,18 @@ class RestInput(RasaRestInput):
         return message
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """The body's metadata with the identity of the shop token (header first, else
+        `metadata.shop_token`) in place of anything the client claimed.
+
+        Raises:
+            InvalidShopToken: answered with 401 by the blueprint; the message is not processed.
+        """
         metadata = _json_body(request).get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidUsage('"metadata" must be a JSON object.')
-        return metadata
+        return signed_in_metadata(metadata, _bearer_token(request) or token_in(metadata))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        return super().blueprint(with_clean_text(on_new_message))
+        blueprint = super().blueprint(with_clean_text(on_new_message))
+        blueprint.exception(InvalidShopToken)(_token_refused)
+        return blueprint

@@ -1,13 +1,14 @@
 """Evaluates the assistant's NLU and dialogue for config.yml and the baseline config.
 
 Usage:
-    python -m evaluation.assistant [--folds 5] [--out results/evaluation]
+    python -m evaluation.assistant [--folds 5] [--variants bert baseline] [--out results/evaluation]
 
 For each config: NLU k-fold cross-validation (`rasa test nlu --cross-validation`) on the
 project's training data, and the conversation tests (`rasa test core` on
 tests/test_stories.yml) with the config's trained model. Rasa's reports and images land in
 `<out>/<config>/nlu` and `<out>/<config>/core`; the side-by-side table in `<out>/summary.md`
-and `<out>/summary.json`.
+and `<out>/summary.json`, from the reports of every variant found there (so variants can be
+evaluated in separate runs).
 """
 
 import argparse
@@ -50,7 +51,7 @@ def run_rasa(arguments: List[str]) -> None:
     subprocess.run([RASA, *arguments], cwd=PROJECT_DIR, check=True)
 
 
-def evaluate(variant: Variant, folds: int, out: Path) -> Dict:
+def evaluate(variant: Variant, folds: int, out: Path) -> None:
     nlu_dir, core_dir = out / variant.name / "nlu", out / variant.name / "core"
     run_rasa([
         "test", "nlu", "--cross-validation", "--folds", str(folds), "--config", str(variant.config),
@@ -61,7 +62,16 @@ def evaluate(variant: Variant, folds: int, out: Path) -> Dict:
         "test", "core", "--model", str(variant.model), "--stories", "tests/test_stories.yml",
         "--out", str(core_dir),
     ])
+    (out / variant.name / "folds").write_text(f"{folds}\n")
+
+
+def results_of(variant: Variant, out: Path) -> Optional[Dict]:
+    """The variant's reports in `out`, or None if it has not been evaluated there."""
+    nlu_dir, core_dir = out / variant.name / "nlu", out / variant.name / "core"
+    if not (out / variant.name / "folds").exists():  # written last, once both tests ran
+        return None
     return {
+        "folds": int((out / variant.name / "folds").read_text()),
         "intent": read_json(nlu_dir / "intent_report.json"),
         "entity": read_json(nlu_dir / "DIETClassifier_report.json"),
         "story": read_json(core_dir / "story_report.json"),
@@ -76,8 +86,9 @@ def figure(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def summary_table(results: Dict[str, Dict], folds: int) -> str:
+def summary_table(results: Dict[str, Dict]) -> str:
     names = list(results)
+    folds = "/".join(sorted({str(r["folds"]) for r in results.values()}))
     lines = [
         f"NLU: {folds}-fold cross-validation on data/ · stories: tests/test_stories.yml",
         "",
@@ -92,13 +103,19 @@ def summary_table(results: Dict[str, Dict], folds: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--variants", nargs="+", choices=[v.name for v in VARIANTS], default=[v.name for v in VARIANTS])
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "evaluation")
     args = parser.parse_args()
-    results = {variant.name: evaluate(variant, args.folds, args.out) for variant in VARIANTS}
-    figures = {name: {metric: read(result) for metric, read in METRICS.items()} for name, result in results.items()}
-    table = summary_table(results, args.folds)
+    for variant in VARIANTS:
+        if variant.name in args.variants:
+            evaluate(variant, args.folds, args.out)
+    found = {variant.name: results_of(variant, args.out) for variant in VARIANTS}
+    results = {name: result for name, result in found.items() if result}
+    figures = {name: dict(folds=result["folds"], **{metric: read(result) for metric, read in METRICS.items()})
+               for name, result in results.items()}
+    table = summary_table(results)
     (args.out / "summary.md").write_text(table)
-    (args.out / "summary.json").write_text(json.dumps({"folds": args.folds, "figures": figures}, indent=2))
+    (args.out / "summary.json").write_text(json.dumps(figures, indent=2))
     print(table)
     print(f"reports: {args.out}")
 

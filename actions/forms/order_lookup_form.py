@@ -1,5 +1,6 @@
-"""Validation of order_lookup_form: the order number, the proof that it is the customer's,
-and, for a change the order still allows, the change's details and the customer's confirmation."""
+"""Validation of order_lookup_form: the order number, the proof that it is the customer's
+(the email or phone on it, unless the shop signed its customer in), and, for a change the
+order still allows, the change's details and the customer's confirmation."""
 
 import difflib
 import re
@@ -12,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import clock
 from actions.formatting import format_items
-from actions.identity import verified_order
+from actions.identity import proven_order, signed_in_customer_id, verified_order
 from actions.order_changes import CHANGE_DETAIL_SLOTS, CHANGE_SLOTS, requested_change
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
 from actions.validation import (
@@ -30,6 +31,8 @@ from actions.validation import (
 MAX_VERIFICATION_ATTEMPTS = 3
 # What every order request needs; the domain lists these first, then every change detail.
 VERIFICATION_SLOTS = ["order_id", "order_contact"]
+# What it needs when the shop signed in the order's own customer.
+SIGNED_IN_SLOTS = ["order_id"]
 
 
 def first_value(slot_value: Any) -> Optional[Any]:
@@ -45,8 +48,23 @@ def verification_locked(tracker: Tracker) -> bool:
     return (tracker.get_slot("verification_failures") or 0) >= MAX_VERIFICATION_ATTEMPTS
 
 
+async def proof_slots(tracker: Tracker) -> List[Text]:
+    """SIGNED_IN_SLOTS once the order in the form is the signed-in customer's own, else
+    VERIFICATION_SLOTS: anonymous customers, and anyone asking about another customer's
+    order, also give the email or phone on it."""
+    order_id = normalise_order_id(first_value(tracker.get_slot("order_id")))
+    if order_id is None or signed_in_customer_id(tracker) is None:
+        return VERIFICATION_SLOTS
+    try:
+        own_order = await proven_order(tracker, int(order_id), None)
+    except ShopUnavailable:
+        return VERIFICATION_SLOTS
+    return SIGNED_IN_SLOTS if own_order is not None else VERIFICATION_SLOTS
+
+
 class ValidateOrderLookupForm(FormValidationAction):
-    """Accepts an order number and the email or phone on that order, and verifies the pair."""
+    """Accepts an order number and verifies it is the customer's: it belongs to the customer
+    the shop signed in, or the email or phone given is the one on that order."""
 
     def name(self) -> Text:
         return "validate_order_lookup_form"
@@ -61,17 +79,19 @@ class ValidateOrderLookupForm(FormValidationAction):
         # Nothing more is asked once locked: the form ends and the answer offers a human.
         if verification_locked(tracker):
             return []
-        order_id, change = tracker.get_slot("order_id"), requested_change(tracker)
-        if change is None or order_id is None or tracker.get_slot("order_contact") is None:
-            return VERIFICATION_SLOTS
+        proof = await proof_slots(tracker)
+        change = requested_change(tracker)
+        if change is None or any(tracker.get_slot(slot) is None for slot in proof):
+            return proof
+        order_id = int(tracker.get_slot("order_id"))
         try:
-            refusal = await ask_shop(shop_repository().change_refusal, int(order_id), change, clock.now())
+            refusal = await ask_shop(shop_repository().change_refusal, order_id, change, clock.now())
         except (ShopUnavailable, LookupError):
-            return VERIFICATION_SLOTS
+            return proof
         # A change the order no longer allows ends the form; the answer says why.
         if refusal is not None:
-            return VERIFICATION_SLOTS
-        return VERIFICATION_SLOTS + CHANGE_DETAIL_SLOTS[change] + ["change_confirmed"]
+            return proof
+        return proof + CHANGE_DETAIL_SLOTS[change] + ["change_confirmed"]
 
     async def validate_order_id(
         self,
@@ -84,10 +104,11 @@ class ValidateOrderLookupForm(FormValidationAction):
         if order_id is None:
             dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
-        contact = tracker.get_slot("order_contact")
-        # A contact given earlier must match this (possibly new) order; a contact in
-        # this same message is checked by validate_order_contact instead.
-        if contact and "order_contact" not in tracker.slots_to_validate():
+        # A contact given earlier must match this (possibly new) order; a contact in this
+        # same message is checked by validate_order_contact instead. A signed-in
+        # customer's own order needs none.
+        contact = None if "order_contact" in tracker.slots_to_validate() else tracker.get_slot("order_contact")
+        if contact or signed_in_customer_id(tracker) is not None:
             return await self._verify(dispatcher, tracker, order_id, contact)
         return {"order_id": order_id}
 
@@ -109,16 +130,19 @@ class ValidateOrderLookupForm(FormValidationAction):
         return await self._verify(dispatcher, tracker, order_id, contact)
 
     async def _verify(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: Text, contact: Text
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: Text, contact: Optional[Text]
     ) -> Dict[Text, Any]:
         try:
-            order = await ask_shop(shop_repository().find_verified_order, int(order_id), contact)
+            order = await proven_order(tracker, int(order_id), contact)
         except ShopUnavailable:
             dispatcher.utter_message(response="utter_shop_unavailable")
             return {"order_id": order_id, "order_contact": None}
         if order is not None:
             # A newly verified request starts without details left from an earlier one.
             return {"order_id": order_id, "order_contact": contact, **{slot: None for slot in CHANGE_SLOTS}}
+        if contact is None:
+            # Signed in, but not their order: asked for its email or phone like anyone else.
+            return {"order_id": order_id}
         failures = (tracker.get_slot("verification_failures") or 0) + 1
         # Same words whether the order does not exist or is someone else's.
         if failures < MAX_VERIFICATION_ATTEMPTS:
