@@ -15,11 +15,14 @@ TRAINING_FILES := domain.yml $(shell find data -name '*.yml' -not -path 'data/ge
 GENERATOR := models/generator/config.json
 GENERATOR_FILES := $(wildcard data/generator/*.yml) scripts/train_generator.py \
 	actions/generation/acts.py actions/generation/formulation.py actions/generation/corpus.py
+# The chat page's npm packages (rasa-webchat), installed from web/package-lock.json.
+WEB_INSTALLED := web/node_modules/.installed
 
 # Local overrides (see .env.example); the defaults below are the embedded setup.
 -include .env
 export RASA_PORT ?= 5005
 export ACTIONS_PORT ?= 5055
+WEB_PORT ?= 8080
 export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/conversations.db
 # Empty means the default in actions/config.py (shop.db in the project).
@@ -37,12 +40,17 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-install: $(INSTALLED) $(BERT_WEIGHTS) seed-if-missing ## create .venv (Python 3.10), convert the BERT weights, seed the demo shop
+install: $(INSTALLED) $(WEB_INSTALLED) $(BERT_WEIGHTS) seed-if-missing ## create .venv (Python 3.10) and web/node_modules, convert the BERT weights, seed the demo shop
 
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-bert.txt
 	@test -x $(PYTHON) || { python310="$$(scripts/find_python310.sh)" && "$$python310" -m venv $(VENV); }
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -r requirements-bert.txt
+	@touch $@
+
+$(WEB_INSTALLED): web/package.json web/package-lock.json
+	@command -v npm > /dev/null || { echo "error: npm not found; install Node.js with npm 7+ and re-run." >&2; exit 1; }
+	npm ci --prefix web --no-audit --no-fund
 	@touch $@
 
 $(BERT_WEIGHTS): $(INSTALLED) scripts/convert_bert_weights.py
@@ -77,18 +85,20 @@ eval-generator: $(GENERATOR) ## slot error rate, guardrail rejections, BLEU, dis
 validate: $(INSTALLED) ## check training data, domain and stories for errors
 	$(RASA) data validate
 
-run: $(MODEL) $(GENERATOR) seed-if-missing ## start the action server and the Rasa server (REST + socket.io on port 5005)
+run: $(MODEL) $(GENERATOR) $(WEB_INSTALLED) seed-if-missing ## start the action server, the Rasa server (REST + socket.io on port 5005) and the chat page (port 8080)
 	@echo "Starting. When Rasa logs 'Rasa server is up and running', talk to it:"
+	@echo "  web page:  http://localhost:$(WEB_PORT)/$(if $(filter-out 5005,$(RASA_PORT)),?rasa_url=http://localhost:$(RASA_PORT))"
 	@echo "  REST:      curl -s -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"hi\"}'"
 	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"
 	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
-	scripts/with_action_server.sh $(RASA) run --model $(MODEL) --port $(RASA_PORT) --cors "*"
+	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --port $(RASA_PORT) --cors "*"
 
 shell: $(MODEL) $(GENERATOR) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
 
-test: $(MODEL) ## validate data, run the conversation tests and every pytest suite
+test: $(MODEL) $(WEB_INSTALLED) ## validate data, run the conversation tests and every pytest suite
 	scripts/ensure_postgres.sh
+	scripts/ensure_chromium.sh
 	$(RASA) data validate
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/test-stories

@@ -44,6 +44,22 @@ def current_order_request(tracker: Tracker) -> Optional[Text]:
     return next((i for i in user_intents_newest_first(tracker) if i in ORDER_REQUEST_INTENTS), None)
 
 
+# Events after which every slot is empty again.
+SLOT_RESETS = ("restart", "session_started", "reset_slots")
+
+
+def slot_before_latest_message(tracker: Tracker, slot: Text) -> Optional[object]:
+    """The slot's value before the customer's latest message set anything."""
+    user_indices = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    value = None
+    for event in tracker.events[: user_indices[-1] if user_indices else 0]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+        elif event.get("event") in SLOT_RESETS:
+            value = None
+    return value
+
+
 def recent_user_messages(tracker: Tracker, limit: int) -> str:
     """The customer's last `limit` messages, oldest first, one per line."""
     texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]

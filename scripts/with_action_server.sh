@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Starts the action server, waits until it answers, runs the given command
 # (rasa run or rasa shell) and stops the action server when that command ends.
+# With `--web-port PORT` first, it also serves the chat page (web/) on PORT meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+web_port=""
+if [ "${1:-}" = "--web-port" ]; then
+  web_port="$2"
+  shift 2
+fi
 
 # USE_TF=0: transformers would import TensorFlow next to torch in the action server.
 USE_TF=0 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
-actions_pid=$!
-trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT
+server_pids=("$!")
+trap 'kill "${server_pids[@]}" 2>/dev/null || true; wait "${server_pids[@]}" 2>/dev/null || true' EXIT
+if [ -n "$web_port" ]; then
+  .venv/bin/python scripts/serve_web.py --port "$web_port" &
+  server_pids+=("$!")
+  .venv/bin/python scripts/wait_for_http.py "http://localhost:$web_port/" 30
+fi
 
 .venv/bin/python scripts/wait_for_http.py "http://localhost:$ACTIONS_PORT/health" 120
 

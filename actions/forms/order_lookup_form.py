@@ -12,6 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import clock
+from actions.conversation import slot_before_latest_message
 from actions.formatting import format_items
 from actions.identity import proven_order, signed_in_customer_id, verified_order
 from actions.order_changes import CHANGE_DETAIL_SLOTS, CHANGE_SLOTS, requested_change
@@ -101,6 +102,10 @@ class ValidateOrderLookupForm(FormValidationAction):
         domain: DomainDict,
     ) -> Dict[Text, Any]:
         order_id = normalise_order_id(first_value(slot_value))
+        if order_id is None and tracker.get_slot("requested_slot") not in (None, "order_id"):
+            # A number in the answer to another question ("Lindenstrasse 12") that NLU
+            # took for an order number: the order in hand stays.
+            return {"order_id": slot_before_latest_message(tracker, "order_id")}
         if order_id is None:
             dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}

@@ -1,6 +1,6 @@
 """Reading what the customer asked for from the conversation history."""
 
-from actions.conversation import current_order_request, recent_user_messages
+from actions.conversation import current_order_request, recent_user_messages, slot_before_latest_message
 from tests.conftest import bot_event, make_tracker, user_event
 
 
@@ -29,3 +29,20 @@ def test_without_a_form_the_latest_order_request_counts():
 def test_recent_user_messages_keeps_the_latest_in_order():
     events = [user_event(f"message {n}", "inform") for n in range(1, 5)] + [bot_event("ok")]
     assert recent_user_messages(make_tracker(events), 2) == "message 3\nmessage 4"
+
+
+def slot_set(name, value):
+    return {"event": "slot", "name": name, "value": value}
+
+
+def test_slot_before_latest_message_ignores_what_that_message_set():
+    events = [user_event("order 610003", "inform"), slot_set("order_id", "610003"),
+              user_event("Lindenstrasse 12", "inform"), slot_set("order_id", "12")]
+    assert slot_before_latest_message(make_tracker(events), "order_id") == "610003"
+
+
+def test_slot_before_latest_message_starts_empty_after_a_new_session():
+    events = [user_event("order 610003", "inform"), slot_set("order_id", "610003"),
+              {"event": "session_started"}, user_event("hi", "greet")]
+    assert slot_before_latest_message(make_tracker(events), "order_id") is None
+    assert slot_before_latest_message(make_tracker([]), "order_id") is None

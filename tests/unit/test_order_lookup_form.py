@@ -21,3 +21,18 @@ async def test_invalid_numbers_are_rejected_with_a_hint(value, dispatcher, track
     result = await ValidateOrderLookupForm().validate_order_id(value, dispatcher, tracker, domain)
     assert result == {"order_id": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_order_id"]
+
+
+async def test_a_number_in_another_answer_keeps_the_order_in_hand(dispatcher, tracker_factory, domain):
+    """NLU may read the 12 of "Lindenstrasse 12" as an order number while the street is asked."""
+    events = [
+        user_event("change the address of order 610003", "change_shipping_address"),
+        {"event": "slot", "name": "order_id", "value": "610003"},
+        {"event": "slot", "name": "requested_slot", "value": "shipping_street"},
+        user_event("Lindenstrasse 12", "inform"),
+        {"event": "slot", "name": "order_id", "value": "12"},
+    ]
+    tracker = tracker_factory(events, slots={"order_id": "12", "requested_slot": "shipping_street"})
+    result = await ValidateOrderLookupForm().validate_order_id("12", dispatcher, tracker, domain)
+    assert result == {"order_id": "610003"}
+    assert dispatcher.messages == []

@@ -1,0 +1,161 @@
+"""The chat page (web/) in a real headless Chromium, against the real servers on loopback."""
+
+import os
+import sys
+import time
+from decimal import Decimal
+from urllib.parse import urlencode, urlsplit
+
+import jwt
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from actions.db.engine import make_engine, session_scope
+from actions.db.models import Base
+from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Assistant, Server, free_port
+from tests.shop_factory import add_customer, add_order, add_product
+
+# Debian's Chromium (scripts/ensure_chromium.sh); the network is closed to browser downloads.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+WIDGET_SCRIPT = PROJECT_DIR / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+SCREENSHOT = PROJECT_DIR / "results" / "web-chat.png"
+# The widget shows each bot message after a typing delay of up to 3 s.
+REPLY_TIMEOUT_MS = REPLY_LIMIT_SECONDS * 1000
+
+CUSTOMER_EMAIL = "lena.vogt@example.com"
+SHIPPED_ORDER, PAID_ORDER = 482913, 610001
+SHOP_SECRET = "e2e-secret-of-the-shop-" + "0123456789abcdef" * 2
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp("web-assistant")
+    shop_url = f"sqlite:///{work_dir / 'shop.db'}"
+    engine = make_engine(shop_url)
+    Base.metadata.create_all(engine)
+    with session_scope(engine) as session:
+        lena = add_customer(session, name="Lena Vogt", email=CUSTOMER_EMAIL)
+        kettle = add_product(session, name="Gooseneck kettle", sku="BC-KI-0777", price=Decimal("39.90"), stock=4)
+        add_order(session, lena, "in_transit", order_id=SHIPPED_ORDER)
+        add_order(session, lena, "paid", order_id=PAID_ORDER, products=[kettle])
+        lena_id = lena.id
+    engine.dispose()
+    running = Assistant(work_dir, shop_url, rasa_env={"SHOP_JWT_SECRET": SHOP_SECRET})
+    # As `make run` starts it: the page comes from another origin (port), and the widget's
+    # socket.io client starts with HTTP long-polling, which needs CORS.
+    running.rasa.args += ["--cors", "*"]
+    running.start()
+    running.lena_id = lena_id
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory):
+    """The URL of the page served by scripts/serve_web.py, as `make run` serves it."""
+    assert WIDGET_SCRIPT.exists(), "web/node_modules is missing: run `make install`"
+    port = free_port()
+    server = Server(
+        "web",
+        [sys.executable, "scripts/serve_web.py", "--bind", "127.0.0.1", "--port", str(port)],
+        f"http://127.0.0.1:{port}/",
+        dict(os.environ),
+        tmp_path_factory.mktemp("web"),
+    )
+    server.start()
+    yield f"http://127.0.0.1:{port}/"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_chat(browser, page_url, assistant):
+    """Opens the shop page in a fresh browser profile and its chat; returns the page once
+    the assistant has greeted. Every request the page made is kept in `page.requested`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+
+    def open_page(**query):
+        page = context.new_page()
+        page.requested = []
+        page.on("request", lambda request: page.requested.append(request))
+        page.goto(page_url + "?" + urlencode({"rasa_url": assistant.url, **query}))
+        expect(page.locator("header")).to_contain_text("Brightcart")
+        page.locator(".rw-launcher").click()
+        bot_says(page, "Brightcart")
+        return page
+
+    yield open_page
+    context.close()
+
+
+def bot_says(page, text):
+    """Waits until the chat shows a bot message containing `text`."""
+    expect(page.locator(".rw-response", has_text=text).last).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+
+
+def ask(page, text):
+    page.locator(".rw-new-message").fill(text)
+    page.locator(".rw-new-message").press("Enter")
+    expect(page.locator(".rw-client", has_text=text).last).to_be_visible()
+
+
+def test_the_page_loads_nothing_from_outside(open_chat, assistant, page_url):
+    """Only the page's server and the Rasa server answer; the widget's web-font @import is
+    refused by the page's Content-Security-Policy before it leaves the browser."""
+    page = open_chat()
+    ours = {urlsplit(page_url).netloc, urlsplit(assistant.url).netloc}
+    outside = [request for request in page.requested if urlsplit(request.url).netloc not in ours]
+    assert [request.url for request in outside if request.failure != "csp"] == []
+
+
+def test_faq_answer_is_shown(open_chat):
+    page = open_chat()
+    ask(page, "which payment methods do you accept?")
+    bot_says(page, "PayPal")
+
+
+def test_order_status_after_order_number_and_email(open_chat):
+    page = open_chat()
+    ask(page, "where is my package")
+    bot_says(page, "order number")
+    ask(page, f"its {SHIPPED_ORDER}")
+    bot_says(page, "email address or phone number")
+    ask(page, CUSTOMER_EMAIL)
+    bot_says(page, f"matches order {SHIPPED_ORDER} (l***@example.com)")
+    bot_says(page, "on its way with DHL")
+
+
+def test_cancellation_confirmation_buttons_keep_the_order(open_chat):
+    page = open_chat()
+    ask(page, f"please cancel order {PAID_ORDER}")
+    bot_says(page, "email address or phone number")
+    ask(page, CUSTOMER_EMAIL)
+    bot_says(page, "Shall I cancel it now?")
+    replies = page.locator(".rw-replies .rw-reply")
+    expect(replies).to_have_text(["Yes", "No"])
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    replies.filter(has_text="No").click()
+    bot_says(page, f"I've left order {PAID_ORDER} as it is")
+    expect(replies).to_have_count(0)
+
+
+def test_signed_in_customer_from_the_shop_token_needs_only_the_order_number(open_chat, assistant):
+    claims = {"sub": str(assistant.lena_id), "aud": "brightcart-assistant", "exp": int(time.time()) + 300}
+    page = open_chat(shop_token=jwt.encode(claims, SHOP_SECRET, algorithm="HS256"))
+    ask(page, "where is my package")
+    bot_says(page, "order number")
+    ask(page, str(SHIPPED_ORDER))
+    bot_says(page, "on its way with DHL")
