@@ -53,7 +53,9 @@ $(WEB_INSTALLED): web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund
 	@touch $@
 
-$(BERT_WEIGHTS): $(INSTALLED) scripts/convert_bert_weights.py
+# Built artefacts need the venv but are not rebuilt when a requirement pin changes
+# (order-only prerequisites): a new pin must not cost a 10-minute retrain.
+$(BERT_WEIGHTS): scripts/convert_bert_weights.py | $(INSTALLED)
 	$(PYTHON) scripts/convert_bert_weights.py
 
 seed: $(INSTALLED) ## rebuild the demo shop database (COMMERCE_DB_URL, default shop.db) from scratch
@@ -64,11 +66,11 @@ seed-if-missing: $(INSTALLED)
 
 train: $(MODEL) ## train the Rasa model if data, domain or config changed
 
-$(MODEL): $(INSTALLED) $(BERT_WEIGHTS) config.yml $(wildcard components/*.py) $(TRAINING_FILES)
+$(MODEL): $(BERT_WEIGHTS) config.yml $(wildcard components/*.py) $(TRAINING_FILES) | $(INSTALLED)
 	$(PYTHON) -m scripts.timed models/assistant.train_seconds $(RASA) train --fixed-model-name assistant
 	@touch $@
 
-$(BASELINE_MODEL): $(INSTALLED) evaluation/baseline.yml $(TRAINING_FILES)
+$(BASELINE_MODEL): evaluation/baseline.yml $(TRAINING_FILES) | $(INSTALLED)
 	$(PYTHON) -m scripts.timed models/baseline.train_seconds \
 		$(RASA) train --config evaluation/baseline.yml --fixed-model-name baseline
 	@touch $@
@@ -76,7 +78,7 @@ $(BASELINE_MODEL): $(INSTALLED) evaluation/baseline.yml $(TRAINING_FILES)
 train-generator: $(GENERATOR) ## train the GPT-2 reply generator (models/generator) if its corpus or code changed
 
 # USE_TF=0: transformers would import TensorFlow (installed for Rasa) next to torch.
-$(GENERATOR): $(INSTALLED) $(GENERATOR_FILES)
+$(GENERATOR): $(GENERATOR_FILES) | $(INSTALLED)
 	USE_TF=0 $(PYTHON) -m scripts.train_generator
 
 eval-generator: $(GENERATOR) ## slot error rate, guardrail rejections, BLEU, distinct-2 and latency on held-out replies
@@ -97,8 +99,7 @@ shell: $(MODEL) $(GENERATOR) seed-if-missing ## chat with the assistant in the t
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
 
 test: $(MODEL) $(WEB_INSTALLED) ## validate data, run the conversation tests and every pytest suite
-	scripts/ensure_postgres.sh
-	scripts/ensure_chromium.sh
+	scripts/ensure_test_packages.sh
 	$(RASA) data validate
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/test-stories
@@ -111,6 +112,7 @@ evaluate: $(MODEL) $(BASELINE_MODEL) ## NLU cross-validation and story tests for
 BENCH_SECONDS ?= 30
 bench: $(MODEL) $(BASELINE_MODEL) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config (results/bench)
 	$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS)
+	$(PYTHON) -m benchmarks.featurizer
 
 clean: ## remove trained models, converted weights and test results (keeps .venv)
 	rm -rf models results weights

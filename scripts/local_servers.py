@@ -104,7 +104,8 @@ class Assistant:
         self.rasa = Server(
             "rasa",
             [str(RASA), "run", "--model", str(model), "--port", str(self.rasa_port),
-             "--interface", "127.0.0.1"],
+             # As `make run` starts it: the chat page comes from another origin (port).
+             "--interface", "127.0.0.1", "--cors", "*"],
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
             rasa_env,
             work_dir,

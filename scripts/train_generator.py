@@ -18,7 +18,7 @@ from typing import List, Optional
 from actions.config import DEFAULT_GENERATOR_MODEL_DIR
 from actions.generation.acts import ALL_SLOTS, placeholder
 from actions.generation.corpus import CORPUS_DIR, Example, load_examples, split
-from actions.generation.formulation import END_MARK, PAD_MARK, REPLY_MARK, SPECIAL_TOKENS, prompt
+from actions.generation.formulation import END_MARK, PAD_MARK, SPECIAL_TOKENS, prompt
 
 SEED = 2718
 logger = logging.getLogger(__name__)
@@ -78,28 +78,6 @@ def build_model(tokenizer, base_model: Optional[str], layers: int, dims: int, he
     return model
 
 
-class ReplyOnlyCollator:
-    """DataCollatorForLanguageModeling with the prompt masked out of the loss.
-
-    The prompt is always given at inference; all capacity goes to writing the reply.
-    """
-
-    def __init__(self, tokenizer):
-        from transformers import DataCollatorForLanguageModeling
-
-        self.collate = DataCollatorForLanguageModeling(tokenizer, mlm=False)
-        self.reply_id = tokenizer.convert_tokens_to_ids(REPLY_MARK)
-
-    def __call__(self, features):
-        import torch
-
-        batch = self.collate(features)
-        reply_at = (batch["input_ids"] == self.reply_id).int().argmax(dim=1, keepdim=True)
-        positions = torch.arange(batch["labels"].shape[1]).unsqueeze(0)
-        batch["labels"][positions <= reply_at] = -100
-        return batch
-
-
 def train(
     out_dir: Path,
     corpus_dir: Path = CORPUS_DIR,
@@ -117,7 +95,7 @@ def train(
         limit: use only the first `limit` training examples (for quick tests).
     """
     import torch
-    from transformers import Trainer, TrainingArguments, set_seed
+    from transformers import DataCollatorForLanguageModeling, Trainer, TrainingArguments, set_seed
 
     set_seed(SEED)
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -134,7 +112,7 @@ def train(
         )
         trainer = Trainer(
             model=model, args=arguments, train_dataset=dataset,
-            data_collator=ReplyOnlyCollator(tokenizer),
+            data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
         )
         trainer.train()
     staging = out_dir.with_name(out_dir.name + ".partial")

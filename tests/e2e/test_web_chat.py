@@ -10,12 +10,11 @@ import jwt
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from actions.db.engine import make_engine, session_scope
-from actions.db.models import Base
-from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Assistant, Server, free_port
+from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Server, free_port
+from tests.integration.live import assistant_on_test_shop
 from tests.shop_factory import add_customer, add_order, add_product
 
-# Debian's Chromium (scripts/ensure_chromium.sh); the network is closed to browser downloads.
+# Debian's Chromium (scripts/ensure_test_packages.sh); the network is closed to browser downloads.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,27 +30,20 @@ SHIPPED_ORDER, PAID_ORDER = 482913, 610001
 SHOP_SECRET = "e2e-secret-of-the-shop-" + "0123456789abcdef" * 2
 
 
+def fill_shop(session):
+    lena = add_customer(session, name="Lena Vogt", email=CUSTOMER_EMAIL)
+    kettle = add_product(session, name="Gooseneck kettle", sku="BC-KI-0777", price=Decimal("39.90"), stock=4)
+    add_order(session, lena, "in_transit", order_id=SHIPPED_ORDER)
+    add_order(session, lena, "paid", order_id=PAID_ORDER, products=[kettle])
+    return lena.id
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
     work_dir = tmp_path_factory.mktemp("web-assistant")
-    shop_url = f"sqlite:///{work_dir / 'shop.db'}"
-    engine = make_engine(shop_url)
-    Base.metadata.create_all(engine)
-    with session_scope(engine) as session:
-        lena = add_customer(session, name="Lena Vogt", email=CUSTOMER_EMAIL)
-        kettle = add_product(session, name="Gooseneck kettle", sku="BC-KI-0777", price=Decimal("39.90"), stock=4)
-        add_order(session, lena, "in_transit", order_id=SHIPPED_ORDER)
-        add_order(session, lena, "paid", order_id=PAID_ORDER, products=[kettle])
-        lena_id = lena.id
-    engine.dispose()
-    running = Assistant(work_dir, shop_url, rasa_env={"SHOP_JWT_SECRET": SHOP_SECRET})
-    # As `make run` starts it: the page comes from another origin (port), and the widget's
-    # socket.io client starts with HTTP long-polling, which needs CORS.
-    running.rasa.args += ["--cors", "*"]
-    running.start()
-    running.lena_id = lena_id
-    yield running
-    running.stop()
+    with assistant_on_test_shop(work_dir, fill_shop, rasa_env={"SHOP_JWT_SECRET": SHOP_SECRET}) as (running, lena_id):
+        running.lena_id = lena_id
+        yield running
 
 
 @pytest.fixture(scope="module")

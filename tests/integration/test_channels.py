@@ -1,6 +1,5 @@
 """End to end: the real servers on loopback, over REST and socket.io, with a restart."""
 
-import asyncio
 import re
 import sqlite3
 import uuid
@@ -8,35 +7,29 @@ from decimal import Decimal
 
 import pytest
 import requests
-import socketio
 
-from actions.db.engine import make_engine, session_scope
-from actions.db.models import Base
 from channels.user_text import EMPTY_MESSAGE_REPLY
-from scripts.local_servers import REPLY_LIMIT_SECONDS, Assistant
+from scripts.local_servers import REPLY_LIMIT_SECONDS
+from tests.integration.live import assistant_on_test_shop, socket_turns
 from tests.shop_factory import add_customer, add_order, add_product
 
 CUSTOMER_EMAIL = "lena.vogt@example.com"
 
 
+def fill_shop(session):
+    lena = add_customer(session, name="Lena Vogt", email=CUSTOMER_EMAIL)
+    kettle = add_product(session, name="Gooseneck kettle", sku="BC-KI-0777", price=Decimal("39.90"), stock=4)
+    for order_id, status in ((482913, "in_transit"), (573108, "paid"), (300124, "delivered")):
+        add_order(session, lena, status, order_id=order_id)
+    # One order per change test, so each starts from a known state.
+    for order_id, status in ((610001, "paid"), (610002, "delivered"), (610003, "paid")):
+        add_order(session, lena, status, order_id=order_id, products=[kettle])
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp("assistant")
-    shop_url = f"sqlite:///{work_dir / 'shop.db'}"
-    engine = make_engine(shop_url)
-    Base.metadata.create_all(engine)
-    with session_scope(engine) as session:
-        lena = add_customer(session, name="Lena Vogt", email=CUSTOMER_EMAIL)
-        kettle = add_product(session, name="Gooseneck kettle", sku="BC-KI-0777", price=Decimal("39.90"), stock=4)
-        for order_id, status in ((482913, "in_transit"), (573108, "paid"), (300124, "delivered")):
-            add_order(session, lena, status, order_id=order_id)
-        # One order per change test, so each starts from a known state.
-        for order_id, status in ((610001, "paid"), (610002, "delivered"), (610003, "paid")):
-            add_order(session, lena, status, order_id=order_id, products=[kettle])
-    engine.dispose()
-    running = Assistant(work_dir, shop_url).start()
-    yield running
-    running.stop()
+    with assistant_on_test_shop(tmp_path_factory.mktemp("assistant"), fill_shop) as (running, _):
+        yield running
 
 
 def say(assistant, text, sender=None):
@@ -198,32 +191,12 @@ def test_server_is_healthy_after_bad_input(assistant):
 
 # --- socket.io ---
 
-async def socket_conversation(assistant, turns):
-    """Plays (message, number of bot replies) turns as a socket.io client; returns each turn's replies joined."""
-    client = socketio.AsyncClient()
-    replies: asyncio.Queue = asyncio.Queue()
-    session: asyncio.Queue = asyncio.Queue()
-    client.on("bot_uttered", lambda data: replies.put_nowait(data.get("text", "")))
-    client.on("session_confirm", lambda session_id: session.put_nowait(session_id))
-    await client.connect(assistant.url, socketio_path="/socket.io", transports=["websocket"])
-    try:
-        await client.emit("session_request", {"session_id": uuid.uuid4().hex})
-        session_id = await asyncio.wait_for(session.get(), REPLY_LIMIT_SECONDS)
-        answers = []
-        for message, reply_count in turns:
-            await client.emit("user_uttered", {"message": message, "session_id": session_id})
-            texts = [await asyncio.wait_for(replies.get(), REPLY_LIMIT_SECONDS) for _ in range(reply_count)]
-            answers.append(" ".join(texts))
-        return answers
-    finally:
-        await client.disconnect()
-
 
 async def test_socketio_conversation(assistant):
-    greeting, policy, empty, order, status = await socket_conversation(
-        assistant,
-        [("hi there", 1), ("is there a fee to cancel an order", 1), ("   ", 1),
-         ("track order #573108", 1), (CUSTOMER_EMAIL, 2)],
+    greeting, policy, empty, order, status = await socket_turns(
+        assistant.url,
+        [("hi there", 1, {}), ("is there a fee to cancel an order", 1, {}), ("   ", 1, {}),
+         ("track order #573108", 1, {}), (CUSTOMER_EMAIL, 2, {})],
     )
     assert "Brightcart" in greeting
     assert "no cancellation fee" in policy

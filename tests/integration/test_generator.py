@@ -7,7 +7,7 @@ from actions.generation import model as generation_model
 from actions.generation.formulation import Profile, placeholders_in
 from actions.generation.acts import required_slots
 from actions.generation.replies import send_reply
-from scripts.train_generator import ReplyOnlyCollator, train
+from scripts.train_generator import train
 
 # The first training examples of the corpus are the order_not_shipped act's.
 ACT = "order_not_shipped"
@@ -27,19 +27,6 @@ def generator(tiny_model, monkeypatch):
     monkeypatch.setenv("GENERATOR_TIMEOUT_SECONDS", "60")
     yield tiny_model
     generation_model.reply_model.cache_clear()
-
-
-def test_training_loss_covers_the_reply_and_its_end_not_the_prompt(tiny_model):
-    tokenizer = generation_model.ReplyModel(tiny_model).tokenizer
-    prompt_text = "<|act|> order_not_shipped <|slots|> [order_id] <|profile|> tier=gold mood=neutral name=no <|reply|>"
-    short, long = f"{prompt_text} Order [order_id].<|endoftext|>", f"{prompt_text} Your order [order_id] waits.<|endoftext|>"
-    batch = ReplyOnlyCollator(tokenizer)([{"input_ids": tokenizer(t)["input_ids"]} for t in (short, long)])
-
-    prompt_length = len(tokenizer(prompt_text)["input_ids"])
-    for row, text in enumerate((short, long)):
-        learned = batch["labels"][row][batch["labels"][row] != -100]
-        assert (batch["labels"][row][:prompt_length] == -100).all()
-        assert tokenizer.decode(learned) == text[len(prompt_text):]  # reply and end mark, no padding
 
 
 def test_saved_model_reloads_and_generates_within_its_constraints(tiny_model):

@@ -1,7 +1,6 @@
 """End to end with the shop's signed-in customer: the real servers on loopback, tokens
 signed as the shop signs them, over REST and socket.io."""
 
-import asyncio
 import sqlite3
 import time
 import uuid
@@ -9,36 +8,31 @@ import uuid
 import jwt
 import pytest
 import requests
-import socketio
 
-from actions.db.engine import make_engine, session_scope
-from actions.db.models import Base
 from channels.shop_identity import SIGN_IN_AGAIN_REPLY
-from scripts.local_servers import REPLY_LIMIT_SECONDS, Assistant
+from scripts.local_servers import REPLY_LIMIT_SECONDS
+from tests.integration.live import assistant_on_test_shop, socket_turns
 from tests.shop_factory import add_customer, add_order
 
 SECRET = "e2e-secret-of-the-shop-" + "0123456789abcdef" * 2
 LENAS_ORDER, LENAS_PAID_ORDER, PAULS_ORDER = 482913, 610001, 573108
 
 
+def fill_shop(session):
+    lena = add_customer(session, name="Lena Vogt", email="lena.vogt@example.com")
+    paul = add_customer(session, name="Paul Wolf", email="paul.wolf@example.net")
+    add_order(session, lena, "in_transit", order_id=LENAS_ORDER)
+    add_order(session, lena, "paid", order_id=LENAS_PAID_ORDER)
+    add_order(session, paul, "in_transit", order_id=PAULS_ORDER)
+    return {"lena": lena.id, "paul": paul.id}
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
     work_dir = tmp_path_factory.mktemp("signed-in-assistant")
-    shop_url = f"sqlite:///{work_dir / 'shop.db'}"
-    engine = make_engine(shop_url)
-    Base.metadata.create_all(engine)
-    with session_scope(engine) as session:
-        lena = add_customer(session, name="Lena Vogt", email="lena.vogt@example.com")
-        paul = add_customer(session, name="Paul Wolf", email="paul.wolf@example.net")
-        add_order(session, lena, "in_transit", order_id=LENAS_ORDER)
-        add_order(session, lena, "paid", order_id=LENAS_PAID_ORDER)
-        add_order(session, paul, "in_transit", order_id=PAULS_ORDER)
-        customers = {"lena": lena.id, "paul": paul.id}
-    engine.dispose()
-    running = Assistant(work_dir, shop_url, rasa_env={"SHOP_JWT_SECRET": SECRET}).start()
-    running.customers = customers
-    yield running
-    running.stop()
+    with assistant_on_test_shop(work_dir, fill_shop, rasa_env={"SHOP_JWT_SECRET": SECRET}) as (running, customers):
+        running.customers = customers
+        yield running
 
 
 def shop_token(customer_id, secret=SECRET, expires_in=300):
@@ -119,34 +113,14 @@ def test_an_invalid_token_gets_401_and_is_not_processed(assistant, make_token):
 
 # --- socket.io (rasa-webchat sends customData) ---
 
-async def socket_turns(assistant, turns):
-    """Sends (message, extra payload, number of replies) turns; returns each turn's replies joined."""
-    client = socketio.AsyncClient()
-    replies: asyncio.Queue = asyncio.Queue()
-    session: asyncio.Queue = asyncio.Queue()
-    client.on("bot_uttered", lambda data: replies.put_nowait(data.get("text", "")))
-    client.on("session_confirm", lambda session_id: session.put_nowait(session_id))
-    await client.connect(assistant.url, socketio_path="/socket.io", transports=["websocket"])
-    try:
-        await client.emit("session_request", {"session_id": uuid.uuid4().hex})
-        session_id = await asyncio.wait_for(session.get(), REPLY_LIMIT_SECONDS)
-        answers = []
-        for message, extra, reply_count in turns:
-            await client.emit("user_uttered", {"message": message, "session_id": session_id, **extra})
-            texts = [await asyncio.wait_for(replies.get(), REPLY_LIMIT_SECONDS) for _ in range(reply_count)]
-            answers.append(" ".join(texts))
-        return answers
-    finally:
-        await client.disconnect()
-
 
 async def test_socketio_signed_in_customer_and_a_stale_token(assistant):
     valid = {"customData": {"shop_token": shop_token(assistant.customers["lena"])}}
     expired = {"customData": {"shop_token": shop_token(assistant.customers["lena"], expires_in=-3600)}}
     stale, question, status = await socket_turns(
-        assistant,
-        [(f"track order {LENAS_ORDER}", expired, 1), ("where is my package", valid, 1),
-         (str(LENAS_PAID_ORDER), valid, 2)],
+        assistant.url,
+        [(f"track order {LENAS_ORDER}", 1, expired), ("where is my package", 1, valid),
+         (str(LENAS_PAID_ORDER), 2, valid)],
     )
     assert stale == SIGN_IN_AGAIN_REPLY
     assert "order number" in question
