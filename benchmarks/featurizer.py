@@ -24,12 +24,23 @@ from scripts.local_servers import PROJECT_DIR
 WEIGHTS = PROJECT_DIR / "weights" / "minilm-bert-tf"
 
 
-def milliseconds_per_message(component_class, texts: List[str]) -> List[float]:
-    config = {**component_class.get_default_config(), "model_name": "bert", "model_weights": str(WEIGHTS)}
-    featurizer = component_class(config, ExecutionContext(GraphSchema({}), "featurizer"))
+def bert_featurizer(component_class, **options):
+    """A stock or compiled featurizer on the project's converted BERT, as config.yml sets it up."""
+    config = {**component_class.get_default_config(), "model_name": "bert", "model_weights": str(WEIGHTS), **options}
+    return component_class(config, ExecutionContext(GraphSchema({}), "featurizer"))
+
+
+def tokenized(texts: List[str]) -> List[Message]:
+    """Messages with whitespace tokens, as the pipeline hands them to the featurizer."""
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
     messages = [Message(data={TEXT: text}) for text in texts]
     tokenizer.process(messages)
+    return messages
+
+
+def milliseconds_per_message(component_class, texts: List[str]) -> List[float]:
+    featurizer = bert_featurizer(component_class)
+    messages = tokenized(texts)
     featurizer.process(messages[:3])  # warm-up (the compiled one traces here)
     timings = []
     for message in messages:

@@ -3,18 +3,14 @@
 import numpy as np
 import pytest
 from transformers import BertTokenizer, TFBertModel
-from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFeaturizer
-from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import TEXT
-from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.config import PROJECT_DIR
+from benchmarks.featurizer import WEIGHTS, bert_featurizer, tokenized
 from components.compiled_bert_featurizer import CompiledLanguageModelFeaturizer
 
-WEIGHTS = PROJECT_DIR / "weights" / "minilm-bert-tf"
 TEXTS = [
     "where is my order #482913",
     "i want a refund for the broken air fryer, this is ridiculous!!",
@@ -23,18 +19,6 @@ TEXTS = [
     "hi",
     "my email is lea.schmidt@example.com and the order is ORD-100032, where is it " * 3,
 ]
-
-
-def featurizer(component_class, **options):
-    config = {**component_class.get_default_config(), "model_name": "bert", "model_weights": str(WEIGHTS), **options}
-    return component_class(config, ExecutionContext(GraphSchema({}), "featurizer"))
-
-
-def tokenized(texts):
-    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
-    messages = [Message(data={TEXT: text}) for text in texts]
-    tokenizer.process(messages)
-    return messages
 
 
 def features(message):
@@ -46,7 +30,7 @@ def features(message):
 def stock_and_compiled():
     if not WEIGHTS.exists():
         pytest.fail("weights/minilm-bert-tf is missing: run `make install`")
-    return featurizer(LanguageModelFeaturizer), featurizer(CompiledLanguageModelFeaturizer)
+    return bert_featurizer(LanguageModelFeaturizer), bert_featurizer(CompiledLanguageModelFeaturizer)
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -86,7 +70,7 @@ def test_mean_pooling_averages_all_token_states_and_keeps_the_sequence(stock_and
     text = "where is my refund for the kettle"
     expected, actual = tokenized([text])[0], tokenized([text])[0]
     stock.process([expected])
-    featurizer(CompiledLanguageModelFeaturizer, sentence_pooling="mean").process([actual])
+    bert_featurizer(CompiledLanguageModelFeaturizer, sentence_pooling="mean").process([actual])
 
     encoded = BertTokenizer.from_pretrained(WEIGHTS)(text, return_tensors="tf")
     states = TFBertModel.from_pretrained(WEIGHTS)(encoded, training=False).last_hidden_state.numpy()[0]
@@ -96,4 +80,4 @@ def test_mean_pooling_averages_all_token_states_and_keeps_the_sequence(stock_and
 
 def test_unknown_pooling_is_refused():
     with pytest.raises(ValueError, match="sentence_pooling"):
-        featurizer(CompiledLanguageModelFeaturizer, sentence_pooling="max")
+        bert_featurizer(CompiledLanguageModelFeaturizer, sentence_pooling="max")
