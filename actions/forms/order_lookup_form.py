@@ -110,12 +110,9 @@ class ValidateOrderLookupForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
         # A contact given earlier must match this (possibly new) order; a contact in this
-        # same message is checked by validate_order_contact instead. A signed-in
-        # customer's own order needs none.
+        # same message is checked by validate_order_contact instead.
         contact = None if "order_contact" in tracker.slots_to_validate() else tracker.get_slot("order_contact")
-        if contact or signed_in_customer_id(tracker) is not None:
-            return await self._verify(dispatcher, tracker, order_id, contact)
-        return {"order_id": order_id}
+        return await self._accept_order_id(dispatcher, tracker, order_id, contact)
 
     async def validate_order_contact(
         self,
@@ -125,6 +122,13 @@ class ValidateOrderLookupForm(FormValidationAction):
         domain: DomainDict,
     ) -> Dict[Text, Any]:
         contact = normalise_contact(first_value(slot_value))
+        order_number = normalise_order_id(first_value(slot_value))
+        if contact is None and order_number is not None and tracker.get_slot("requested_slot") == "order_id":
+            # The order number that was asked for, which NLU read as a phone number
+            # ("700000"): taken as the order number, and any contact given earlier stays.
+            earlier_contact = slot_before_latest_message(tracker, "order_contact")
+            accepted = await self._accept_order_id(dispatcher, tracker, order_number, earlier_contact)
+            return {"order_contact": earlier_contact, **accepted}
         if contact is None:
             dispatcher.utter_message(response="utter_invalid_order_contact")
             return {"order_contact": None}
@@ -133,6 +137,15 @@ class ValidateOrderLookupForm(FormValidationAction):
             # Given before the order number: checked once the number comes.
             return {"order_contact": contact}
         return await self._verify(dispatcher, tracker, order_id, contact)
+
+    async def _accept_order_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: Text, contact: Optional[Text]
+    ) -> Dict[Text, Any]:
+        """A valid order number, verified at once if a contact is in hand or the customer is
+        signed in (their own order needs no contact)."""
+        if contact or signed_in_customer_id(tracker) is not None:
+            return await self._verify(dispatcher, tracker, order_id, contact)
+        return {"order_id": order_id}
 
     async def _verify(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: Text, contact: Optional[Text]

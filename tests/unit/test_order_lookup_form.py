@@ -36,3 +36,25 @@ async def test_a_number_in_another_answer_keeps_the_order_in_hand(dispatcher, tr
     result = await ValidateOrderLookupForm().validate_order_id("12", dispatcher, tracker, domain)
     assert result == {"order_id": "610003"}
     assert dispatcher.messages == []
+
+
+async def test_the_asked_order_number_read_as_a_phone_number_is_the_order_number(dispatcher, tracker_factory, domain):
+    """NLU may tag a bare "700000" as phone_number, which fills order_contact instead."""
+    events = [
+        user_event("where is my package", "track_order"),
+        {"event": "slot", "name": "requested_slot", "value": "order_id"},
+        user_event("700000", "inform", [{"entity": "phone_number", "value": "700000"}]),
+        {"event": "slot", "name": "order_contact", "value": "700000"},
+    ]
+    tracker = tracker_factory(events, slots={"order_contact": "700000", "requested_slot": "order_id"})
+    result = await ValidateOrderLookupForm().validate_order_contact("700000", dispatcher, tracker, domain)
+    assert result == {"order_id": "700000", "order_contact": None}
+    assert dispatcher.messages == []
+
+
+async def test_a_short_number_for_the_contact_is_still_explained(dispatcher, tracker_factory, domain):
+    events = [{"event": "slot", "name": "requested_slot", "value": "order_contact"}, user_event("700000", "inform")]
+    tracker = tracker_factory(events, slots={"order_contact": "700000", "requested_slot": "order_contact", "order_id": "482913"})
+    result = await ValidateOrderLookupForm().validate_order_contact("700000", dispatcher, tracker, domain)
+    assert result == {"order_contact": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_order_contact"]
