@@ -25,6 +25,15 @@ export ACTIONS_PORT ?= 5055
 WEB_PORT ?= 8080
 export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/conversations.db
+# One Rasa process: an in-memory lock store. Several (README "Scale-out"): redis.
+export LOCK_STORE_TYPE ?= in_memory
+export REDIS_HOST ?= localhost
+export REDIS_PORT ?= 6379
+export REDIS_PASSWORD ?=
+# json: one JSON object per log line (both servers); unset: Rasa's own format.
+export LOG_FORMAT
+# Read by `make forget-conversations` (default 90 days).
+export CONVERSATION_RETENTION_DAYS
 # Empty means the default in actions/config.py (shop.db in the project).
 export COMMERCE_DB_URL
 export DB_TIMEOUT_SECONDS
@@ -35,7 +44,7 @@ export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate bench clean
+.PHONY: help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate bench forget-conversations clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -113,6 +122,9 @@ BENCH_SECONDS ?= 30
 bench: $(MODEL) $(BASELINE_MODEL) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config (results/bench)
 	$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS)
 	$(PYTHON) -m benchmarks.featurizer
+
+forget-conversations: $(INSTALLED) ## delete conversations silent for more than CONVERSATION_RETENTION_DAYS (90) from the tracker store
+	$(PYTHON) -m scripts.forget_conversations
 
 clean: ## remove trained models, converted weights and test results (keeps .venv)
 	rm -rf models results weights

@@ -70,3 +70,21 @@ def shop_jwt_secret() -> Optional[str]:
 def shop_jwt_audience() -> str:
     """The `aud` claim a shop token must carry (SHOP_JWT_AUDIENCE)."""
     return os.environ.get("SHOP_JWT_AUDIENCE") or DEFAULT_SHOP_JWT_AUDIENCE
+
+
+# --- logs (both servers) ---
+def log_format() -> str:
+    """`json` for one JSON object per line (LOG_FORMAT=json), else `text` (Rasa's format)."""
+    return "json" if (os.environ.get("LOG_FORMAT") or "").strip().lower() == "json" else "text"
+
+
+# --- conversation retention (scripts/forget_conversations.py) ---
+def tracker_store_url() -> str:
+    """The tracker store's SQLAlchemy URL (TRACKER_STORE_URL), as endpoints.yml reads it;
+    default: the embedded conversations.db that `make run` uses."""
+    return os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{PROJECT_DIR / 'conversations.db'}"
+
+
+def conversation_retention_days() -> float:
+    """Conversations silent for longer than this are deleted (CONVERSATION_RETENTION_DAYS, default 90)."""
+    return float(os.environ.get("CONVERSATION_RETENTION_DAYS") or 90)

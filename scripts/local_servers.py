@@ -51,10 +51,17 @@ class Server:
         self.process: Optional[subprocess.Popen] = None
 
     def start(self) -> None:
+        self.launch()
+        self.wait_until_up()
+
+    def launch(self) -> None:
+        """Starts the process without waiting for it (several can then load at once)."""
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 self.args, cwd=PROJECT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
+
+    def wait_until_up(self) -> None:
         wait_until_up(self.health_url, self.process, self.log)
 
     def stop(self) -> None:
@@ -63,8 +70,55 @@ class Server:
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no shutdown handlers run."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def server_env(actions_port: int, commerce_db_url: str, tracker_store_url: str, generator_backend: str) -> Dict[str, str]:
+    """The environment both servers read (endpoints.yml, actions/config.py), as `make run` sets it."""
+    return dict(
+        os.environ,
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
+        TRACKER_STORE_URL=tracker_store_url,
+        COMMERCE_DB_URL=commerce_db_url,
+        LOCK_STORE_TYPE="in_memory",
+        REDIS_HOST="localhost",
+        REDIS_PORT="6379",
+        REDIS_PASSWORD="",
+        RASA_TELEMETRY_ENABLED="false",
+        GENERATOR_BACKEND=generator_backend,
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+
+
+def action_server(port: int, env: Dict[str, str], log_dir: Path, name: str = "actions") -> Server:
+    return Server(
+        name,
+        [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)],
+        f"http://127.0.0.1:{port}/health",
+        # transformers would import TensorFlow next to torch.
+        dict(env, USE_TF="0"),
+        log_dir,
+    )
+
+
+def rasa_server(port: int, model: Path, env: Dict[str, str], log_dir: Path, name: str = "rasa") -> Server:
+    """`rasa run` with REST and socket.io on loopback."""
+    return Server(
+        name,
+        [str(RASA), "run", "--model", str(model), "--port", str(port),
+         # As `make run` starts it: the chat page comes from another origin (port).
+         "--interface", "127.0.0.1", "--cors", "*"],
+        f"http://127.0.0.1:{port}/webhooks/rest/",
+        # The BERT featurizer needs TensorFlow in transformers, whatever the caller set.
+        {key: value for key, value in env.items() if key != "USE_TF"},
+        log_dir,
+    )
 
 
 class Assistant:
@@ -82,34 +136,9 @@ class Assistant:
             raise RuntimeError(f"{model} is missing: run `make train` (make test does it).")
         self.actions_port, self.rasa_port = free_port(), free_port()
         self.tracker_db = work_dir / "conversations.db"
-        env = dict(
-            os.environ,
-            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-            TRACKER_STORE_URL=f"sqlite:///{self.tracker_db}",
-            COMMERCE_DB_URL=commerce_db_url,
-            RASA_TELEMETRY_ENABLED="false",
-            GENERATOR_BACKEND=generator_backend,
-            TF_CPP_MIN_LOG_LEVEL="2",
-        )
-        self.actions = Server(
-            "actions",
-            [str(RASA), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
-            f"http://127.0.0.1:{self.actions_port}/health",
-            dict(env, USE_TF="0"),
-            work_dir,
-        )
-        # The Rasa server's BERT featurizer needs TensorFlow in transformers, whatever this
-        # test process set for itself.
-        rasa_env = dict({name: value for name, value in env.items() if name != "USE_TF"}, **(rasa_env or {}))
-        self.rasa = Server(
-            "rasa",
-            [str(RASA), "run", "--model", str(model), "--port", str(self.rasa_port),
-             # As `make run` starts it: the chat page comes from another origin (port).
-             "--interface", "127.0.0.1", "--cors", "*"],
-            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/",
-            rasa_env,
-            work_dir,
-        )
+        env = server_env(self.actions_port, commerce_db_url, f"sqlite:///{self.tracker_db}", generator_backend)
+        self.actions = action_server(self.actions_port, env, work_dir)
+        self.rasa = rasa_server(self.rasa_port, model, dict(env, **(rasa_env or {})), work_dir)
 
     @property
     def url(self) -> str:

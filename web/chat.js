@@ -1,6 +1,7 @@
 // The Brightcart support chat: rasa-webchat talking to the Rasa server's socket.io channel.
 // Query parameters of the page, for demos and tests:
-//   rasa_url    where the Rasa server is; default: this page's host, port 5005
+//   rasa_url    where the Rasa server is; default: BRIGHTCART_RASA_URL from
+//               assistant-location.js, else this page's host, port 5005
 //   shop_token  a signed-in customer's token from the shop, sent with every message
 (function () {
   const query = new URLSearchParams(window.location.search);
@@ -9,7 +10,10 @@
 
   window.WebChat.default(
     {
-      socketUrl: query.get("rasa_url") || `${window.location.protocol}//${window.location.hostname}:5005`,
+      socketUrl:
+        query.get("rasa_url") ||
+        window.BRIGHTCART_RASA_URL ||
+        `${window.location.protocol}//${window.location.hostname}:5005`,
       socketPath: "/socket.io/",
       // The channel reads the token from customData (channels/socket_io.py).
       customData: shopToken ? { shop_token: shopToken } : {},

@@ -45,8 +45,13 @@ class PostgresServer:
         options = f"-p {self.port} -k {self.work_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         # -w: pg_ctl returns once the server accepts connections.
         self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.work_dir / "log"), "-w", "start")
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "shop")
+        self.create_database("shop")
         return self
+
+    def create_database(self, name: str) -> str:
+        """Creates another empty database on this server and returns its URL."""
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         try:

@@ -1,0 +1,196 @@
+"""The production topology on loopback: PostgreSQL (shop and conversations), Redis, one
+action server, several Rasa servers, and nginx in front with the shipped configuration."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+import redis
+
+from actions.db.engine import make_engine, session_scope
+from actions.db.models import Base
+from scripts.local_servers import (
+    MODEL, PROJECT_DIR, STARTUP_LIMIT_SECONDS, Server, action_server, free_port, rasa_server, server_env,
+)
+from tests.integration.postgres import PostgresServer
+
+NGINX_TEMPLATE = PROJECT_DIR / "deploy" / "nginx" / "assistant.conf.template"
+# Short enough that a conversation whose process died mid-message is served again soon,
+# long enough for any message of this test to finish.
+TICKET_LOCK_LIFETIME_SECONDS = 20
+
+
+def fill_template(template: str, values: Dict[str, str]) -> str:
+    """Replaces ${NAME} for the given names only, as the nginx image's envsubst does;
+    nginx's own $variables stay."""
+    missing = set(re.findall(r"\$\{(\w+)\}", template)) - set(values)
+    if missing:
+        raise ValueError(f"no value for {sorted(missing)}")
+    return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], template)
+
+
+class RedisServer:
+    """redis-server on a free loopback port, nothing persisted."""
+
+    def __init__(self, work_dir: Path):
+        self.port = free_port()
+        self.work_dir = work_dir
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "RedisServer":
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise RuntimeError("redis-server not found. `make test` installs it (Debian: apt-get install redis-server).")
+        with (self.work_dir / "redis.log").open("a") as log:
+            self.process = subprocess.Popen(
+                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(self.work_dir)],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+        while True:
+            try:
+                client.ping()
+                return self
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start:\n{(self.work_dir / 'redis.log').read_text()}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
+
+
+def nginx_server(port: int, rasa_ports: List[int], work_dir: Path) -> Server:
+    """nginx in the foreground with deploy/nginx/assistant.conf.template as its site."""
+    site = fill_template(NGINX_TEMPLATE.read_text(), {
+        "RASA_SERVERS": " ".join(f"server 127.0.0.1:{rasa_port};" for rasa_port in rasa_ports),
+        "NGINX_PORT": f"127.0.0.1:{port}",
+        "WEB_ROOT": str(PROJECT_DIR / "web"),
+        "NGINX_ACCESS_LOG": str(work_dir / "access.log"),
+    })
+    (work_dir / "assistant.conf").write_text(site)
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {work_dir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # As root, workers would otherwise switch to nobody, who cannot write the temp paths.
+    user = "user root;" if os.geteuid() == 0 else ""
+    (work_dir / "nginx.conf").write_text(f"""{user}
+worker_processes 1;
+pid {work_dir / 'nginx.pid'};
+error_log {work_dir / 'error.log'} warn;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+{temp_paths}
+    include {work_dir / 'assistant.conf'};
+}}
+""")
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    return Server(
+        "nginx",
+        [binary, "-p", str(work_dir), "-e", str(work_dir / "error.log"), "-c", str(work_dir / "nginx.conf"),
+         "-g", "daemon off;"],
+        f"http://127.0.0.1:{port}/assistant-location.js",
+        dict(os.environ),
+        work_dir,
+    )
+
+
+class ScaledOutAssistant:
+    """Every part of the production topology as its own process on loopback."""
+
+    def __init__(self, work_dir: Path, rasa_processes: int = 2, model: Path = MODEL):
+        self.work_dir = work_dir
+        self.postgres = PostgresServer()
+        self.redis = RedisServer(work_dir)
+        self.model = model
+        self.rasa_processes = rasa_processes
+        self.nginx_port = free_port()
+        self.rasa_servers: List[Server] = []
+        self.rasa_names: Dict[str, str] = {}
+        self.tracker_store_url = ""
+        self.shop_url = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.nginx_port}"
+
+    def start(self, fill_shop: Callable[[Any], Any]) -> Any:
+        """Starts everything on a shop that `fill_shop(session)` fills; returns what it returned."""
+        if not self.model.exists():
+            raise RuntimeError(f"{self.model} is missing: run `make train` (make test does it).")
+        self.postgres.start()
+        self.shop_url = self.postgres.url
+        self.tracker_store_url = self.postgres.create_database("conversations")
+        engine = make_engine(self.shop_url)
+        Base.metadata.create_all(engine)
+        with session_scope(engine) as session:
+            filled = fill_shop(session)
+        engine.dispose()
+        self.redis.start()
+        actions_port = free_port()
+        env = dict(
+            server_env(actions_port, self.shop_url, self.tracker_store_url, "template"),
+            LOCK_STORE_TYPE="redis", REDIS_HOST="127.0.0.1", REDIS_PORT=str(self.redis.port),
+            TICKET_LOCK_LIFETIME=str(TICKET_LOCK_LIFETIME_SECONDS),
+            LOG_FORMAT="json",
+        )
+        self.actions = action_server(actions_port, env, self.work_dir)
+        self.actions.start()
+        ports = [free_port() for _ in range(self.rasa_processes)]
+        self.rasa_servers = [
+            # DEBUG: Rasa then logs every message, which the masking must cover.
+            rasa_server(port, self.model, dict(env, LOG_LEVEL="DEBUG"), self.work_dir, name=f"rasa-{number}")
+            for number, port in enumerate(ports, start=1)
+        ]
+        # How nginx's log names them.
+        self.rasa_names = {f"127.0.0.1:{port}": server.name for port, server in zip(ports, self.rasa_servers)}
+        for server in self.rasa_servers:
+            server.launch()
+        for server in self.rasa_servers:
+            server.wait_until_up()
+        self.nginx = nginx_server(self.nginx_port, ports, self.work_dir)
+        self.nginx.start()
+        return filled
+
+    def logs(self) -> Dict[str, str]:
+        """Every server's log by file name."""
+        return {path.name: path.read_text(errors="replace") for path in sorted(self.work_dir.glob("*.log"))}
+
+    def server_of_requests(self) -> Dict[str, str]:
+        """request id -> name of the Rasa server that answered it, from nginx's access log."""
+        upstreams = {}
+        for line in (self.work_dir / "access.log").read_text().splitlines():
+            entry = json.loads(line)
+            # After a failed attempt nginx lists every server it tried; the last one answered.
+            address = entry["upstream"].split(",")[-1].strip()
+            upstreams[entry["request_id"]] = self.rasa_names.get(address, address)
+        return upstreams
+
+    def stop(self) -> None:
+        for server in [getattr(self, "nginx", None), *self.rasa_servers, getattr(self, "actions", None)]:
+            if server:
+                server.stop()
+        self.redis.stop()
+        self.postgres.stop()
+
+
+@contextmanager
+def scaled_out_assistant(work_dir: Path, fill_shop: Callable[[Any], Any], **options) -> Iterator[tuple]:
+    """Yields (the running topology, what `fill_shop` returned) and stops every process."""
+    topology = ScaledOutAssistant(work_dir, **options)
+    try:
+        filled = topology.start(fill_shop)
+        yield topology, filled
+    finally:
+        topology.stop()
