@@ -5,20 +5,17 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
-
-import redis
+from typing import Any, Callable, Dict, Iterator, List
 
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Base
 from scripts.local_servers import (
-    MODEL, PROJECT_DIR, STARTUP_LIMIT_SECONDS, Server, action_server, free_port, rasa_server, server_env,
+    MODEL, PROJECT_DIR, Server, action_server, free_port, rasa_server, server_env,
 )
 from tests.integration.postgres import PostgresServer
+from tests.integration.redis_server import RedisServer
 
 NGINX_TEMPLATE = PROJECT_DIR / "deploy" / "nginx" / "assistant.conf.template"
 # Short enough that a conversation whose process died mid-message is served again soon,
@@ -33,41 +30,6 @@ def fill_template(template: str, values: Dict[str, str]) -> str:
     if missing:
         raise ValueError(f"no value for {sorted(missing)}")
     return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], template)
-
-
-class RedisServer:
-    """redis-server on a free loopback port, nothing persisted."""
-
-    def __init__(self, work_dir: Path):
-        self.port = free_port()
-        self.work_dir = work_dir
-        self.process: Optional[subprocess.Popen] = None
-
-    def start(self) -> "RedisServer":
-        binary = shutil.which("redis-server")
-        if not binary:
-            raise RuntimeError("redis-server not found. `make test` installs it (Debian: apt-get install redis-server).")
-        with (self.work_dir / "redis.log").open("a") as log:
-            self.process = subprocess.Popen(
-                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--dir", str(self.work_dir)],
-                stdout=log, stderr=subprocess.STDOUT,
-            )
-        client = redis.Redis(host="127.0.0.1", port=self.port)
-        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-        while True:
-            try:
-                client.ping()
-                return self
-            except redis.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start:\n{(self.work_dir / 'redis.log').read_text()}")
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait()
 
 
 def nginx_server(port: int, rasa_ports: List[int], work_dir: Path) -> Server:

@@ -1,0 +1,1 @@
+"""Stores the Rasa server loads from endpoints.yml (kept out of actions/)."""
