@@ -1,6 +1,9 @@
-"""REST channel that rejects malformed requests with a clear 400 instead of a 500, and
-refuses an invalid shop token with a 401 before the message is processed."""
+"""REST channel that rejects malformed requests with a clear 400 instead of a 500, refuses
+an invalid shop token with a 401 before the message is processed, and answers 503 when the
+message could not be handled (Rasa's own answers 200 with no replies, and the message is lost
+without the client knowing)."""
 
+from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
@@ -14,6 +17,10 @@ from channels.shop_identity import SIGN_IN_AGAIN_REPLY, InvalidShopToken, signed
 from channels.user_text import with_clean_text
 
 MAX_SENDER_CHARS = 255
+NOT_HANDLED_REPLY = "Sorry, I couldn't take in your message just now. Please send it again."
+# Whether handling the current request's message failed; Sanic handles a request's
+# middleware and handler in one task, so each request sees its own value.
+_message_failed: ContextVar[bool] = ContextVar("message_failed", default=False)
 
 
 def _json_body(request: Request) -> Dict[Text, Any]:
@@ -36,6 +43,33 @@ def _token_refused(request: Request, exception: InvalidShopToken) -> HTTPRespons
         {"description": "Unauthorized", "status": 401, "message": SIGN_IN_AGAIN_REPLY},
         status=401,
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def _reporting_failures(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+    async def handle(message: UserMessage) -> Any:
+        try:
+            return await on_new_message(message)
+        except BaseException:  # also the cancellation of a request that waited too long
+            _message_failed.set(True)
+            raise
+
+    return handle
+
+
+async def _start_request(request: Request) -> None:
+    # Keep-alive requests on one connection share a task, so the flag starts afresh.
+    _message_failed.set(False)
+
+
+async def _not_handled(request: Request, handled: HTTPResponse) -> Optional[HTTPResponse]:
+    if not _message_failed.get():
+        return None
+    # Nothing of the message was answered: the client may send it again.
+    return response.json(
+        {"description": "Service Unavailable", "status": 503, "message": NOT_HANDLED_REPLY},
+        status=503,
+        headers={"Retry-After": "5"},
     )
 
 
@@ -74,6 +108,8 @@ class RestInput(RasaRestInput):
         return signed_in_metadata(metadata, _bearer_token(request) or token_in(metadata))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        blueprint = super().blueprint(with_clean_text(on_new_message))
+        blueprint = super().blueprint(with_clean_text(_reporting_failures(on_new_message)))
         blueprint.exception(InvalidShopToken)(_token_refused)
+        blueprint.middleware("request")(_start_request)
+        blueprint.middleware("response")(_not_handled)
         return blueprint
