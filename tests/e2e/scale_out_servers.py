@@ -9,11 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
-from actions.db.engine import make_engine, session_scope
-from actions.db.models import Base
 from scripts.local_servers import (
     MODEL, PROJECT_DIR, Server, action_server, free_port, rasa_server, server_env,
 )
+from tests.integration.live import fill_new_shop
 from tests.integration.postgres import PostgresServer
 from tests.integration.redis_server import RedisServer
 
@@ -94,11 +93,7 @@ class ScaledOutAssistant:
         self.postgres.start()
         self.shop_url = self.postgres.url
         self.tracker_store_url = self.postgres.create_database("conversations")
-        engine = make_engine(self.shop_url)
-        Base.metadata.create_all(engine)
-        with session_scope(engine) as session:
-            filled = fill_shop(session)
-        engine.dispose()
+        filled = fill_new_shop(self.shop_url, fill_shop)
         self.redis.start()
         actions_port = free_port()
         env = dict(

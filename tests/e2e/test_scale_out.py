@@ -127,18 +127,21 @@ def stored_events(engine, sender: str) -> List[Dict[str, Any]]:
         return [json.loads(data) for (data,) in rows]
 
 
+def answers_by_turn(events: List[Dict[str, Any]]) -> List[Tuple[Optional[str], List[str]]]:
+    """(turn id, the bot's replies) for every stored user message, in order."""
+    turns: List[Tuple[Optional[str], List[str]]] = []
+    for event in events:
+        if event["event"] == "user":
+            turns.append(((event.get("metadata") or {}).get("turn_id"), []))
+        elif event["event"] == "bot" and turns:
+            turns[-1][1].append(event.get("text") or "")
+    return turns
+
+
 def stored_replies(engine, sender: str, turn_id: str) -> Optional[List[str]]:
     """The bot's replies to the stored user message `turn_id`, or None if it is not stored."""
-    replies: Optional[List[str]] = None
-    for event in stored_events(engine, sender):
-        if event["event"] == "user":
-            if replies is not None:
-                break
-            if (event.get("metadata") or {}).get("turn_id") == turn_id:
-                replies = []
-        elif event["event"] == "bot" and replies is not None:
-            replies.append(event.get("text") or "")
-    return replies
+    return next((replies for stored_id, replies in answers_by_turn(stored_events(engine, sender))
+                 if stored_id == turn_id), None)
 
 
 def slots_after(events: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -164,16 +167,9 @@ def tracker_problems(conversation: Conversation, events: List[Dict[str, Any]]) -
     if listens != len(users) + 1:
         problems.append(f"{listens} action_listen for {len(users)} user messages")
     # every user message answered, and the stored answer is the one the client got
-    turn = -1
-    answers: Dict[int, List[str]] = {}
-    for event in events:
-        if event["event"] == "user":
-            turn += 1
-            answers[turn] = []
-        elif event["event"] == "bot" and turn >= 0:
-            answers[turn].append(event.get("text") or "")
+    answers = [replies for _, replies in answers_by_turn(events)]
     for index, replies in enumerate(conversation.replies):
-        if not answers.get(index):
+        if index >= len(answers) or not answers[index]:
             problems.append(f"turn {index} unanswered")
         elif replies != answers[index]:
             problems.append(f"turn {index}: client got {replies}, tracker has {answers[index]}")

@@ -13,6 +13,17 @@ from actions.db.models import Base
 from scripts.local_servers import REPLY_LIMIT_SECONDS, Assistant
 
 
+def fill_new_shop(shop_url: str, fill_shop: Callable[[Any], Any]) -> Any:
+    """Creates the commerce schema at `shop_url`, fills it with `fill_shop(session)` in one
+    transaction and returns what that returned."""
+    engine = make_engine(shop_url)
+    Base.metadata.create_all(engine)
+    with session_scope(engine) as session:
+        filled = fill_shop(session)
+    engine.dispose()
+    return filled
+
+
 @contextmanager
 def assistant_on_test_shop(work_dir: Path, fill_shop: Callable[[Any], Any], **options) -> Iterator[Tuple[Assistant, Any]]:
     """The action and Rasa servers on a fresh SQLite shop that `fill_shop(session)` fills.
@@ -20,11 +31,7 @@ def assistant_on_test_shop(work_dir: Path, fill_shop: Callable[[Any], Any], **op
     Yields the running assistant and what `fill_shop` returned (e.g. customer ids).
     """
     shop_url = f"sqlite:///{work_dir / 'shop.db'}"
-    engine = make_engine(shop_url)
-    Base.metadata.create_all(engine)
-    with session_scope(engine) as session:
-        filled = fill_shop(session)
-    engine.dispose()
+    filled = fill_new_shop(shop_url, fill_shop)
     running = Assistant(work_dir, shop_url, **options).start()
     try:
         yield running, filled
