@@ -1,0 +1,95 @@
+"""The sentence-feature intent classifier: scaled features, training, persistence."""
+
+import numpy as np
+import pytest
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components.sentence_intent_classifier import SentenceFeatureIntentClassifier
+
+# Two intents the dense block separates (first vs second axis), with sparse counts of any size.
+EXAMPLES = [
+    ("where is my parcel", "track_order", [3.0, 0.1, 0.0], [5, 0, 1]),
+    ("has my order shipped yet, it has been a week", "track_order", [2.5, 0.3, 0.2], [40, 2, 0]),
+    ("track it", "track_order", [0.4, 0.0, 0.1], [1, 0, 0]),
+    ("i want my money back", "get_refund", [0.1, 2.0, 0.0], [0, 4, 2]),
+    ("refund please, the kettle arrived broken and i am not keeping it", "get_refund", [0.2, 3.5, 0.4], [1, 60, 3]),
+    ("refund", "get_refund", [0.0, 0.3, 0.1], [0, 1, 0]),
+]
+
+
+def message(text, dense, sparse, intent=None):
+    data = {TEXT: text, **({"intent": intent} if intent else {})}
+    result = Message(data=data)
+    result.add_features(Features(np.array([dense]), "sentence", TEXT, "bert"))
+    result.add_features(Features(scipy.sparse.coo_matrix([sparse]), "sentence", TEXT, "counts"))
+    return result
+
+
+def training_data():
+    return TrainingData([message(text, dense, sparse, intent) for text, intent, dense, sparse in EXAMPLES])
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return LocalModelStorage(tmp_path)
+
+
+def classifier(storage, **config):
+    context = ExecutionContext(graph_schema=None, node_name="intent_classifier")
+    return SentenceFeatureIntentClassifier.create(
+        {**SentenceFeatureIntentClassifier.get_default_config(), **config}, storage, Resource("intent_classifier"), context
+    )
+
+
+def test_each_feature_block_is_scaled_whatever_the_message_length(storage):
+    rows = classifier(storage, sparse_weight=0.5)._create_X(training_data().training_examples).toarray()
+    dense, sparse = rows[:, :3], rows[:, 3:]
+    np.testing.assert_allclose(np.linalg.norm(dense, axis=1), 1.0)
+    np.testing.assert_allclose(np.linalg.norm(sparse, axis=1), 0.5)
+
+
+def test_a_zero_sparse_weight_leaves_out_the_sparse_block(storage):
+    rows = classifier(storage, sparse_weight=0)._create_X(training_data().training_examples)
+    assert rows.shape == (len(EXAMPLES), 3)
+
+
+def test_messages_without_sentence_features_are_refused(storage):
+    with pytest.raises(ValueError, match="sentence features"):
+        classifier(storage)._create_X([Message(data={TEXT: "hello"})])
+
+
+@pytest.mark.parametrize("option, value", [("C", 0), ("C", -1), ("max_iter", 0), ("sparse_weight", -0.1)])
+def test_invalid_options_are_refused(option, value):
+    with pytest.raises(ValueError, match=option):
+        SentenceFeatureIntentClassifier.validate_config({**SentenceFeatureIntentClassifier.get_default_config(), option: value})
+
+
+def test_regularisation_strength_reaches_the_model(storage):
+    assert classifier(storage, C=3.5).clf.C == 3.5
+
+
+def test_predicts_the_nearest_intent_with_a_ranking_and_survives_persistence(storage):
+    trained = classifier(storage)
+    resource = trained.train(training_data())
+    unseen = [message("where's my stuff", [2.0, 0.2, 0.0], [2, 0, 0]), message("money back", [0.1, 1.5, 0.0], [0, 2, 0])]
+
+    trained.process(unseen)
+    assert [m.get("intent")["name"] for m in unseen] == ["track_order", "get_refund"]
+    ranking = unseen[0].get("intent_ranking")
+    assert [entry["name"] for entry in ranking] == ["track_order", "get_refund"]
+    assert sum(entry["confidence"] for entry in ranking) == pytest.approx(1.0)
+
+    context = ExecutionContext(graph_schema=None, node_name="intent_classifier")
+    loaded = SentenceFeatureIntentClassifier.load(
+        SentenceFeatureIntentClassifier.get_default_config(), storage, resource, context
+    )
+    again = [message("where's my stuff", [2.0, 0.2, 0.0], [2, 0, 0])]
+    loaded.process(again)
+    assert again[0].get("intent")["confidence"] == pytest.approx(ranking[0]["confidence"])
