@@ -115,8 +115,9 @@ def rasa_server(port: int, model: Path, env: Dict[str, str], log_dir: Path, name
          # As `make run` starts it: the chat page comes from another origin (port).
          "--interface", "127.0.0.1", "--cors", "*"],
         f"http://127.0.0.1:{port}/webhooks/rest/",
-        # The BERT featurizer needs TensorFlow in transformers, whatever the caller set.
-        {key: value for key, value in env.items() if key != "USE_TF"},
+        # TensorFlow only, whatever the caller set: the BERT featurizer needs it, and
+        # transformers would import torch (there for GPT-2) too, 460 MB more RSS.
+        dict(env, USE_TF="1"),
         log_dir,
     )
 

@@ -4,6 +4,7 @@ import re
 import sqlite3
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -40,6 +41,14 @@ def say(assistant, text, sender=None):
 
 def test_greeting(assistant):
     assert "Brightcart" in say(assistant, "hello")
+
+
+def test_rasa_server_runs_bert_on_tensorflow_without_loading_torch(assistant):
+    """torch is installed for GPT-2; in the Rasa server transformers would load it too (460 MB)."""
+    assert "Brightcart" in say(assistant, "hi there")
+    libraries = Path(f"/proc/{assistant.rasa.process.pid}/maps").read_text()
+    assert "libtensorflow" in libraries
+    assert "libtorch" not in libraries
 
 
 def test_policy_question(assistant):
