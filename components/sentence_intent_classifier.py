@@ -16,7 +16,7 @@ Not yet in config.yml: its probabilities stay high on gibberish, so the two-stag
 would no longer catch it (README, "NLU pipeline").
 """
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
@@ -56,20 +56,21 @@ class SentenceFeatureIntentClassifier(LogisticRegressionClassifier):
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         """One row per message: the unit-length dense sentence feature, then the weighted sparse one."""
-        blocks = []
-        dense = [message.get_dense_features(attribute=TEXT)[1] for message in messages]
-        if any(features is not None for features in dense):
-            blocks.append(normalize(csr_matrix(_stacked(dense))))
-        sparse = [message.get_sparse_features(attribute=TEXT)[1] for message in messages]
-        if self.config["sparse_weight"] > 0 and any(features is not None for features in sparse):
-            blocks.append(normalize(csr_matrix(_stacked(sparse))) * self.config["sparse_weight"])
+        dense = _unit_rows([message.get_dense_features(attribute=TEXT)[1] for message in messages])
+        sparse = _unit_rows([message.get_sparse_features(attribute=TEXT)[1] for message in messages])
+        blocks = [dense] if dense is not None else []
+        if sparse is not None and self.config["sparse_weight"] > 0:
+            blocks.append(sparse * self.config["sparse_weight"])
         if not blocks:
             raise ValueError(f"{type(self).__name__} needs a featurizer that gives sentence features")
         return hstack(blocks).tocsr()
 
 
-def _stacked(features: List[Any]) -> Any:
-    """The messages' sentence features as one matrix (a missing one is a row of zeros)."""
-    width = next(f.features.shape[-1] for f in features if f is not None)
+def _unit_rows(features: List[Any]) -> Optional[csr_matrix]:
+    """The messages' sentence features as unit-length rows (a missing one is zeros), or None if none has any."""
+    present = [f for f in features if f is not None]
+    if not present:
+        return None
+    width = present[0].features.shape[-1]
     rows = [csr_matrix(f.features) if f is not None else csr_matrix((1, width)) for f in features]
-    return vstack(rows)
+    return normalize(vstack(rows, format="csr"))

@@ -41,10 +41,12 @@ def storage(tmp_path):
     return LocalModelStorage(tmp_path)
 
 
+CONTEXT = ExecutionContext(graph_schema=None, node_name="intent_classifier")
+
+
 def classifier(storage, **config):
-    context = ExecutionContext(graph_schema=None, node_name="intent_classifier")
     return SentenceFeatureIntentClassifier.create(
-        {**SentenceFeatureIntentClassifier.get_default_config(), **config}, storage, Resource("intent_classifier"), context
+        {**SentenceFeatureIntentClassifier.get_default_config(), **config}, storage, Resource("intent_classifier"), CONTEXT
     )
 
 
@@ -86,9 +88,8 @@ def test_predicts_the_nearest_intent_with_a_ranking_and_survives_persistence(sto
     assert [entry["name"] for entry in ranking] == ["track_order", "get_refund"]
     assert sum(entry["confidence"] for entry in ranking) == pytest.approx(1.0)
 
-    context = ExecutionContext(graph_schema=None, node_name="intent_classifier")
     loaded = SentenceFeatureIntentClassifier.load(
-        SentenceFeatureIntentClassifier.get_default_config(), storage, resource, context
+        SentenceFeatureIntentClassifier.get_default_config(), storage, resource, CONTEXT
     )
     again = [message("where's my stuff", [2.0, 0.2, 0.0], [2, 0, 0])]
     loaded.process(again)
