@@ -73,9 +73,16 @@ def results_of(variant: Variant, out: Path) -> Optional[Dict]:
     return {
         "folds": int((out / variant.name / "folds").read_text()),
         "intent": read_json(nlu_dir / "intent_report.json"),
-        "entity": read_json(nlu_dir / "DIETClassifier_report.json"),
+        "entity": read_json(diet_entity_report(nlu_dir)),
         "story": read_json(core_dir / "story_report.json"),
     }
+
+
+def diet_entity_report(nlu_dir: Path) -> Path:
+    """Rasa names the entity report after the extractor (DIETClassifier, LeanDIETClassifier);
+    the newest is the last run's."""
+    reports = list(nlu_dir.glob("*DIETClassifier_report.json"))
+    return max(reports, key=lambda report: report.stat().st_mtime) if reports else nlu_dir / "DIETClassifier_report.json"
 
 
 def read_json(path: Path) -> Dict:

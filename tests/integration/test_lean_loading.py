@@ -1,0 +1,77 @@
+"""The trained model loaded lean predicts exactly what Rasa's own loading of it predicts."""
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.core.agent import Agent
+from rasa.core.policies.ted_policy import TED
+from rasa.engine.constants import PLACEHOLDER_TRACKER
+from rasa.nlu.classifiers.diet_classifier import DIET
+from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from components.lean_loading import LeanDIETClassifier, LeanResponseSelector, LeanTEDPolicy
+
+MODEL = Path(__file__).resolve().parents[2] / "models" / "assistant.tar.gz"
+MESSAGES = [
+    "hi there",
+    "where is my order #482913",
+    "what are your opening hours",
+    "do you have a shop in berlin i could visit",
+    "tell me a joke",
+    "I want to return my shoes, they are too small",
+    "my email is jo@example.com",
+    "blorp flibber quaxx",
+]
+# (intent, entities) of the last customer turn of a conversation that has just begun.
+TURNS = [("greet", []), ("track_order", [{"entity": "order_id", "value": "#482913"}]), ("faq", []), ("deny", [])]
+
+
+@pytest.fixture(scope="module")
+def lean_and_stock():
+    if not MODEL.exists():
+        pytest.fail("models/assistant.tar.gz is missing: run `make train`")
+    lean = Agent.load(str(MODEL))
+    with pytest.MonkeyPatch.context() as patch:  # the same components with Rasa's own model classes
+        patch.setattr(LeanDIETClassifier, "model_class", staticmethod(lambda: DIET))
+        patch.setattr(LeanResponseSelector, "model_class", staticmethod(lambda as_text: DIET2DIET if as_text else DIET2BOW))
+        patch.setattr(LeanTEDPolicy, "model_class", staticmethod(lambda: TED))
+        stock = Agent.load(str(MODEL))
+    return lean, stock
+
+
+def test_config_loads_diet_response_selector_and_ted_lean(lean_and_stock):
+    lean, _ = lean_and_stock
+    used = {node.uses for node in lean.processor.model_metadata.predict_schema.nodes.values()}
+    assert {LeanDIETClassifier, LeanResponseSelector, LeanTEDPolicy} <= used
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_parse_results_match_rasa_loading(lean_and_stock, text):
+    lean, stock = (asyncio.run(agent.parse_message(text)) for agent in lean_and_stock)
+
+    assert lean["intent"]["name"] == stock["intent"]["name"]
+    assert lean["intent"]["confidence"] == pytest.approx(stock["intent"]["confidence"], abs=1e-5)
+    assert [(e["entity"], e["value"]) for e in lean["entities"]] == [(e["entity"], e["value"]) for e in stock["entities"]]
+    lean_answer, stock_answer = (parse["response_selector"]["default"]["response"] for parse in (lean, stock))
+    assert lean_answer["intent_response_key"] == stock_answer["intent_response_key"]
+    assert lean_answer["confidence"] == pytest.approx(stock_answer["confidence"], abs=1e-5)
+
+
+@pytest.mark.parametrize("intent, entities", TURNS)
+def test_ted_action_scores_match_rasa_loading(lean_and_stock, intent, entities):
+    scores = []
+    for agent in lean_and_stock:
+        tracker = DialogueStateTracker.from_events(
+            "lean-loading", [ActionExecuted("action_listen"), UserUttered(intent, {"name": intent, "confidence": 1.0}, entities)],
+            slots=agent.domain.slots,
+        )
+        ted_node = next(name for name, node in agent.processor.model_metadata.predict_schema.nodes.items() if node.uses is LeanTEDPolicy)
+        scores.append(agent.processor.graph_runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=[ted_node])[ted_node].probabilities)
+
+    lean_scores, stock_scores = scores
+    assert max(lean_scores) > 0
+    np.testing.assert_allclose(lean_scores, stock_scores, atol=1e-5)
