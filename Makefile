@@ -120,6 +120,8 @@ evaluate: $(MODEL) $(BASELINE_MODEL) ## NLU cross-validation and story tests for
 
 BENCH_SECONDS ?= 30
 bench: $(MODEL) $(BASELINE_MODEL) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config (results/bench)
+	@# redis-server: the lock store of the two-worker variant.
+	scripts/ensure_test_packages.sh
 	$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS)
 	$(PYTHON) -m benchmarks.featurizer
 

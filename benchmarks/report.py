@@ -6,21 +6,23 @@ from typing import Dict
 
 def markdown_summary(report: Dict[str, Dict], ratios: Dict[str, Dict]) -> str:
     lines = [
-        "| variant | concurrency | msg/s | p50 ms (not generated) | p95 ms (not generated) | p50 / p95 / p99 ms (all) "
-        "| p50 ms (generated) | errors |",
-        "|---|---|---|---|---|---|---|---|",
+        "| variant | Rasa workers | concurrency | msg/s | p50 ms (not generated) | p95 ms (not generated) "
+        "| p50 / p95 / p99 ms (all) | p50 ms (generated) | errors |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, variant in report.items():
         for concurrency, run in variant["runs"].items():
             quiet, every, generated = run["not_generated"], run["all"], run["generated"]
             lines.append(
-                f"| {name} | {concurrency} | {run['messages_per_second']} | {quiet['p50']} | {quiet['p95']} "
+                f"| {name} | {variant['rasa_workers']} | {concurrency} | {run['messages_per_second']} | {quiet['p50']} | {quiet['p95']} "
                 f"| {every['p50']} / {every['p95']} / {every['p99']} | {generated['p50']} | {run['errors']} |"
             )
-    lines += ["", "| variant | Rasa server peak RSS MB | action server peak RSS MB | rasa train s |", "|---|---|---|---|"]
+    lines += ["", "| variant | Rasa workers | Rasa server peak RSS MB (all processes) | largest Rasa process MB "
+              "| action server peak RSS MB | rasa train s |", "|---|---|---|---|---|---|"]
     for name, variant in report.items():
         memory = variant["peak_rss_mb"]
-        lines.append(f"| {name} | {memory['rasa']} | {memory['actions']} | {variant['train_seconds']} |")
+        lines.append(f"| {name} | {variant['rasa_workers']} | {memory['rasa']} | {memory['rasa_largest_process']} "
+                     f"| {memory['actions']} | {variant['train_seconds']} |")
     for name, figures in ratios.items():
         lines += ["", f"Ratios {name} / baseline (same run):", ""]
         lines += [f"- c={key[1:]}: " + ", ".join(f"{metric} {value}" for metric, value in value.items())

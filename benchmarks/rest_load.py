@@ -12,6 +12,7 @@ every figure of config.yml comes with its ratio to the baseline's from the same 
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import statistics
@@ -25,8 +26,9 @@ from typing import Dict, Iterator, List, Optional
 import aiohttp
 
 from benchmarks.conversations import MIX, Conversation
-from benchmarks.memory import peak_rss_mb
+from benchmarks.memory import largest_peak_rss_mb, peak_rss_mb
 from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Assistant
+from scripts.redis_server import RedisServer
 from scripts.seed_db import seed
 
 
@@ -34,12 +36,15 @@ from scripts.seed_db import seed
 class Variant:
     name: str
     model: Path
-    rasa_env: Dict[str, str] = field(default_factory=dict)
+    # Sanic workers of the Rasa server; more than one share a Redis lock store.
+    workers: int = 1
 
 
 MODELS = PROJECT_DIR / "models"
+# The baseline runs as a Rasa user would start it: `rasa run`, one worker.
 BASELINE = Variant("baseline", MODELS / "baseline.tar.gz")
-VARIANTS = [BASELINE, Variant("bert", MODELS / "assistant.tar.gz")]
+VARIANTS = [BASELINE, Variant("bert", MODELS / "assistant.tar.gz"),
+            Variant("bert-2-workers", MODELS / "assistant.tar.gz", workers=2)]
 WARM_UP_ROUNDS = 2
 
 
@@ -126,25 +131,36 @@ async def measure(assistant: Assistant, concurrencies: List[int], seconds: float
         return {str(c): await load.run(c, seconds) for c in concurrencies}
 
 
+def rasa_env(variant: Variant, work_dir: Path, stack: contextlib.ExitStack) -> Dict[str, str]:
+    """The Rasa server's extra environment; starts the Redis lock store several workers need."""
+    if variant.workers == 1:
+        return {}
+    redis_server = RedisServer(work_dir).start()
+    stack.callback(redis_server.stop)
+    return {"SANIC_WORKERS": str(variant.workers), "LOCK_STORE_TYPE": "redis",
+            "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_server.port)}
+
+
 def bench_variant(variant: Variant, concurrencies: List[int], seconds: float) -> Dict:
-    with tempfile.TemporaryDirectory(prefix=f"bench-{variant.name}-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{variant.name}-") as scratch, contextlib.ExitStack() as stack:
         work_dir = Path(scratch)
         shop_url = f"sqlite:///{work_dir / 'shop.db'}"
         seed(shop_url)
         assistant = Assistant(work_dir, shop_url, model=variant.model, generator_backend="gpt2",
-                              rasa_env=variant.rasa_env)
+                              rasa_env=rasa_env(variant, work_dir, stack))
         print(f"{variant.name}: starting servers", flush=True)
         assistant.start()
         try:
             runs = asyncio.run(measure(assistant, concurrencies, seconds))
             memory = {"rasa": peak_rss_mb(assistant.rasa.process.pid),
+                      "rasa_largest_process": largest_peak_rss_mb(assistant.rasa.process.pid),
                       "actions": peak_rss_mb(assistant.actions.process.pid)}
         finally:
             assistant.stop()
     for concurrency, run in runs.items():
         print(f"{variant.name:10} c={concurrency:>3}  {run['messages_per_second']:7.2f} msg/s  "
               f"p50 {run['all']['p50']} ms  p95 {run['all']['p95']} ms  errors {run['errors']}", flush=True)
-    return {"model": variant.model.name, "rasa_env": variant.rasa_env, "peak_rss_mb": memory,
+    return {"model": variant.model.name, "rasa_workers": variant.workers, "peak_rss_mb": memory,
             "train_seconds": recorded_train_seconds(variant.model), "runs": runs}
 
 
@@ -168,6 +184,8 @@ def compare(report: Dict[str, Dict]) -> Dict[str, Dict]:
         ratios[name] = {
             "train_seconds": ratio(variant["train_seconds"], base["train_seconds"]),
             "rasa_peak_rss_mb": ratio(variant["peak_rss_mb"]["rasa"], base["peak_rss_mb"]["rasa"]),
+            "rasa_largest_process_peak_rss_mb": ratio(variant["peak_rss_mb"]["rasa_largest_process"],
+                                                      base["peak_rss_mb"]["rasa_largest_process"]),
         }
         for concurrency, run in variant["runs"].items():
             base_run = base["runs"][concurrency]

@@ -14,7 +14,7 @@ from scripts.local_servers import (
 )
 from tests.integration.live import fill_new_shop
 from tests.integration.postgres import PostgresServer
-from tests.integration.redis_server import RedisServer
+from scripts.redis_server import RedisServer
 
 NGINX_TEMPLATE = PROJECT_DIR / "deploy" / "nginx" / "assistant.conf.template"
 # Short enough that a conversation whose process died mid-message is served again soon,

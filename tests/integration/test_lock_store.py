@@ -8,7 +8,7 @@ from rasa.core.lock_store import InMemoryLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from stores.lock_store import LockStoreFromEnvironment, QueueKeepingRedisLockStore
-from tests.integration.redis_server import RedisServer
+from scripts.redis_server import RedisServer
 
 # Fails the test instead of hanging it; Rasa's own Redis lock store waits forever here.
 GIVE_UP_SECONDS = 60

@@ -7,7 +7,7 @@ import requests
 from channels.rest import NOT_HANDLED_REPLY
 from scripts.local_servers import REPLY_LIMIT_SECONDS
 from tests.integration.live import assistant_on_test_shop
-from tests.integration.redis_server import RedisServer
+from scripts.redis_server import RedisServer
 
 
 def test_a_message_arriving_while_the_lock_store_is_down_gets_503(tmp_path):

@@ -44,21 +44,26 @@ def run(messages_per_second, p50):
             "generated": quiet}
 
 
-def variant(messages_per_second, p50, rss, train_seconds):
-    return {"runs": {"8": run(messages_per_second, p50)}, "peak_rss_mb": {"rasa": rss, "actions": 500.0},
+def variant(messages_per_second, p50, rss, train_seconds, workers=1):
+    memory = {"rasa": rss * workers, "rasa_largest_process": rss, "actions": 500.0}
+    return {"runs": {"8": run(messages_per_second, p50)}, "rasa_workers": workers, "peak_rss_mb": memory,
             "train_seconds": train_seconds}
 
 
 def test_ratios_are_against_the_baseline_of_the_same_run():
-    report = {"baseline": variant(40.0, 20.0, 1000.0, 300.0), "bert": variant(60.0, 25.0, 1500.0, None)}
+    report = {"baseline": variant(40.0, 20.0, 1000.0, 300.0), "bert": variant(60.0, 25.0, 1500.0, None),
+              "bert-2-workers": variant(80.0, 25.0, 1500.0, None, workers=2)}
     ratios = compare(report)
-    assert list(ratios) == ["bert"]
+    assert list(ratios) == ["bert", "bert-2-workers"]
     assert ratios["bert"]["c8"]["messages_per_second"] == 1.5
     assert ratios["bert"]["c8"]["p50_not_generated"] == 1.25
     assert ratios["bert"]["rasa_peak_rss_mb"] == 1.5
+    assert ratios["bert-2-workers"]["rasa_peak_rss_mb"] == 3.0
+    assert ratios["bert-2-workers"]["rasa_largest_process_peak_rss_mb"] == 1.5
     assert ratios["bert"]["train_seconds"] is None  # not recorded: no ratio rather than a wrong one
     summary = markdown_summary(report, ratios)
-    assert "| bert | 8 | 60.0 |" in summary
+    assert "| bert | 1 | 8 | 60.0 |" in summary
+    assert "| bert-2-workers | 2 | 3000.0 | 1500.0 |" in summary
     assert "messages_per_second 1.5" in summary
 
 

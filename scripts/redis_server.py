@@ -1,4 +1,4 @@
-"""A throwaway Redis server on loopback for the test run (Debian's redis-server package)."""
+"""A throwaway Redis server on loopback for tests and benchmarks (Debian's redis-server package)."""
 
 import shutil
 import subprocess
@@ -22,7 +22,7 @@ class RedisServer:
     def start(self) -> "RedisServer":
         binary = shutil.which("redis-server")
         if not binary:
-            raise RuntimeError("redis-server not found. `make test` installs it (Debian: apt-get install redis-server).")
+            raise RuntimeError("redis-server not found. `make test` and `make bench` install it (Debian: apt-get install redis-server).")
         with (self.work_dir / "redis.log").open("a") as log:
             self.process = subprocess.Popen(
                 [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
