@@ -7,10 +7,12 @@ message waits until its request is cancelled. Here a waiting message keeps its t
 alive, and the message that gets the lock gets the full lifetime for its work."""
 
 import asyncio
+import os
 import time
 from collections import deque
 from typing import Text
 
+from rasa.constants import ENV_SANIC_WORKERS
 from rasa.core import lock_store as rasa_lock_store
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore, RedisLockStore
@@ -48,6 +50,14 @@ class QueueKeepingRedisLockStore(RedisLockStore):
         self.save_lock(lock)
 
 
+def sanic_workers() -> int:
+    """The Rasa server's worker count as Rasa reads it (anything but a number means one)."""
+    try:
+        return int(os.environ.get(ENV_SANIC_WORKERS, "1"))
+    except ValueError:
+        return 1
+
+
 class LockStoreFromEnvironment(LockStore):
     """What endpoints.yml names; `kind` (LOCK_STORE_TYPE) picks `in_memory` or `redis`.
 
@@ -59,6 +69,9 @@ class LockStoreFromEnvironment(LockStore):
         options = dict(endpoint_config.kwargs)
         kind = str(options.pop("kind", "in_memory")).strip().lower()
         if kind == "in_memory":
+            if sanic_workers() > 1:
+                raise ValueError(f"{ENV_SANIC_WORKERS} > 1 needs LOCK_STORE_TYPE=redis: with in-memory "
+                                 "locks two workers could answer one conversation at once.")
             return InMemoryLockStore()
         if kind == "redis":
             return QueueKeepingRedisLockStore(host=endpoint_config.url, **options)

@@ -32,6 +32,13 @@ def test_the_environment_picks_the_store(redis_port):
         LockStoreFromEnvironment(EndpointConfig(kind="memcached"))
 
 
+def test_several_sanic_workers_refuse_in_memory_locks(redis_port, monkeypatch):
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    with pytest.raises(ValueError, match="SANIC_WORKERS > 1 needs LOCK_STORE_TYPE=redis"):
+        LockStoreFromEnvironment(EndpointConfig(kind="in_memory", url="localhost"))
+    assert isinstance(redis_lock_store(redis_port), QueueKeepingRedisLockStore)
+
+
 async def test_a_message_waiting_behind_a_dead_process_gets_the_lock(redis_port, monkeypatch):
     """The holder dies without releasing; the waiting message queued right behind it."""
     monkeypatch.setattr(rasa_lock_store, "LOCK_LIFETIME", 2)
