@@ -6,6 +6,7 @@ The figures go to results/scale-out.json."""
 
 import json
 import threading
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -180,6 +181,18 @@ def tracker_problems(conversation: Conversation, events: List[Dict[str, Any]]) -
     return problems
 
 
+def wait_until_nginx_routes_to(assistant, server_name: str) -> None:
+    """nginx leaves a server it saw fail out of the rotation for a while (fail_timeout,
+    10 s); the turns after the restart are to find the restarted process in it again."""
+    deadline = time.monotonic() + REPLY_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        response = requests.get(f"{assistant.url}/webhooks/rest/", timeout=REPLY_LIMIT_SECONDS)
+        if assistant.server_of_requests().get(response.headers.get("X-Request-Id")) == server_name:
+            return
+        time.sleep(0.5)  # polling for a condition, not waiting in its place
+    raise AssertionError(f"nginx sent nothing to the restarted {server_name} for {REPLY_LIMIT_SECONDS} s")
+
+
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory):
     with scaled_out_assistant(tmp_path_factory.mktemp("scale-out"), fill_shop) as running:
@@ -199,6 +212,7 @@ def test_two_rasa_processes_keep_every_conversation_through_a_crash(topology):
         client.wait_for_answers(len(conversations) * TURNS_BEFORE_RESTART // 2)
         killed.kill()
         killed.start()
+        wait_until_nginx_routes_to(assistant, killed.name)
         restarted.set()
 
     with ThreadPoolExecutor(CONCURRENCY + 1) as pool:
