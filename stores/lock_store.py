@@ -7,7 +7,6 @@ message waits until its request is cancelled. Here a waiting message keeps its t
 alive, and the message that gets the lock gets the full lifetime for its work."""
 
 import asyncio
-import os
 import time
 from collections import deque
 from typing import Text
@@ -16,6 +15,7 @@ from rasa.constants import ENV_SANIC_WORKERS
 from rasa.core import lock_store as rasa_lock_store
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore, RedisLockStore
+from rasa.core.utils import number_of_sanic_workers
 from rasa.utils.endpoints import EndpointConfig
 
 # A waiting message renews its ticket every poll (1 s); if its process dies, the ticket
@@ -50,14 +50,6 @@ class QueueKeepingRedisLockStore(RedisLockStore):
         self.save_lock(lock)
 
 
-def sanic_workers() -> int:
-    """The Rasa server's worker count as Rasa reads it (anything but a number means one)."""
-    try:
-        return int(os.environ.get(ENV_SANIC_WORKERS, "1"))
-    except ValueError:
-        return 1
-
-
 class LockStoreFromEnvironment(LockStore):
     """What endpoints.yml names; `kind` (LOCK_STORE_TYPE) picks `in_memory` or `redis`.
 
@@ -69,7 +61,8 @@ class LockStoreFromEnvironment(LockStore):
         options = dict(endpoint_config.kwargs)
         kind = str(options.pop("kind", "in_memory")).strip().lower()
         if kind == "in_memory":
-            if sanic_workers() > 1:
+            # The count `rasa run` starts, which it takes from SANIC_WORKERS for this store.
+            if number_of_sanic_workers(endpoint_config) > 1:
                 raise ValueError(f"{ENV_SANIC_WORKERS} > 1 needs LOCK_STORE_TYPE=redis: with in-memory "
                                  "locks two workers could answer one conversation at once.")
             return InMemoryLockStore()
