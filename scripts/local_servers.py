@@ -16,6 +16,7 @@ import requests
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RASA = Path(sys.executable).parent / "rasa"
 MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
+RASA_SERVER_ENV = PROJECT_DIR / "scripts" / "rasa_server.env"
 STARTUP_LIMIT_SECONDS = 300
 REPLY_LIMIT_SECONDS = 60
 
@@ -107,6 +108,12 @@ def action_server(port: int, env: Dict[str, str], log_dir: Path, name: str = "ac
     )
 
 
+def rasa_server_settings() -> Dict[str, str]:
+    """The Rasa server's process settings, as `make run` gives them (scripts/rasa_server.env)."""
+    lines = (line.strip() for line in RASA_SERVER_ENV.read_text().splitlines())
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
 def rasa_server(port: int, model: Path, env: Dict[str, str], log_dir: Path, name: str = "rasa") -> Server:
     """`rasa run` with REST and socket.io on loopback."""
     return Server(
@@ -115,9 +122,7 @@ def rasa_server(port: int, model: Path, env: Dict[str, str], log_dir: Path, name
          # As `make run` starts it: the chat page comes from another origin (port).
          "--interface", "127.0.0.1", "--cors", "*"],
         f"http://127.0.0.1:{port}/webhooks/rest/",
-        # TensorFlow only, whatever the caller set: the BERT featurizer needs it, and
-        # transformers would import torch (there for GPT-2) too, 460 MB more RSS.
-        dict(env, USE_TF="1"),
+        dict(env, **rasa_server_settings()),
         log_dir,
     )
 

@@ -24,6 +24,8 @@ fi
 
 .venv/bin/python scripts/wait_for_http.py "http://localhost:$ACTIONS_PORT/health" 120
 
-# USE_TF=1: transformers would import torch (there for GPT-2) next to TensorFlow in the
-# Rasa server, 460 MB more RSS.
-USE_TF=1 "$@"
+# The Rasa server's process settings (TensorFlow only, threads): see the file.
+set -a
+. scripts/rasa_server.env
+set +a
+"$@"

@@ -51,6 +51,20 @@ def test_rasa_server_runs_bert_on_tensorflow_without_loading_torch(assistant):
     assert "libtorch" not in libraries
 
 
+def process_environment(pid: int) -> dict:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
+
+
+def test_rasa_server_runs_with_the_project_settings(assistant):
+    """One TensorFlow thread per op and no oneDNN: scripts/rasa_server.env."""
+    environment = process_environment(assistant.rasa.process.pid)
+    assert environment["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
+    assert environment["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
+    assert environment["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    assert environment["USE_TF"] == "1"
+
+
 def test_policy_question(assistant):
     assert "PayPal" in say(assistant, "which payment methods do you accept?")
 

@@ -1,0 +1,31 @@
+"""`make run`, `make shell` and the test servers give the Rasa server the same settings."""
+
+import os
+import subprocess
+from pathlib import Path
+
+from scripts.local_servers import rasa_server, rasa_server_settings
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_settings_are_read_from_the_env_file():
+    settings = rasa_server_settings()
+    assert settings == {"USE_TF": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+                        "TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def test_test_servers_get_the_settings_over_the_callers(tmp_path):
+    server = rasa_server(5005, tmp_path / "model.tar.gz", {"USE_TF": "0", "PATH": "/bin"}, tmp_path)
+    assert server.env["PATH"] == "/bin"
+    assert {key: server.env[key] for key in rasa_server_settings()} == rasa_server_settings()
+
+
+def test_make_run_wrapper_sources_the_same_file():
+    """Sourced as scripts/with_action_server.sh does, the file gives the same variables."""
+    shell = "set -a; . scripts/rasa_server.env; set +a; env -0"
+    output = subprocess.run(["bash", "-c", shell], cwd=PROJECT_DIR, env={"PATH": os.environ["PATH"]},
+                            capture_output=True, text=True, check=True).stdout
+    environment = dict(entry.split("=", 1) for entry in output.split("\0") if "=" in entry)
+    assert {key: environment[key] for key in rasa_server_settings()} == rasa_server_settings()
+    assert ". scripts/rasa_server.env" in (PROJECT_DIR / "scripts" / "with_action_server.sh").read_text()
