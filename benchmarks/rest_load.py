@@ -57,25 +57,31 @@ class TurnResult:
 
 
 class Load:
-    """Conversations from the mix, each under a new sender id, sent turn by turn."""
+    """Conversations from the mix, each under a new sender id, sent turn by turn.
 
-    def __init__(self, url: str, session: aiohttp.ClientSession):
-        self.url, self.session = f"{url}/webhooks/rest/webhook", session
+    Each conversation has a connection of its own, as each customer's browser would. With
+    several Sanic workers a connection stays with the worker that accepted it, so a few
+    connections kept for the whole run would pin the load to whichever workers got them.
+    """
+
+    def __init__(self, url: str):
+        self.url = f"{url}/webhooks/rest/webhook"
         self.conversations: Iterator[Conversation] = itertools.cycle(MIX)
 
     async def converse(self, conversation: Conversation, results: List[TurnResult]) -> None:
         sender = uuid.uuid4().hex
-        for turn in conversation.turns:
-            started = time.perf_counter()
-            ok = await self.send(sender, turn.text)
-            results.append(TurnResult(conversation.kind, turn.generated, (time.perf_counter() - started) * 1000, ok))
-            if not ok:
-                return
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_LIMIT_SECONDS)) as session:
+            for turn in conversation.turns:
+                started = time.perf_counter()
+                ok = await self.send(session, sender, turn.text)
+                results.append(TurnResult(conversation.kind, turn.generated, (time.perf_counter() - started) * 1000, ok))
+                if not ok:
+                    return
 
-    async def send(self, sender: str, text: str) -> bool:
+    async def send(self, session: aiohttp.ClientSession, sender: str, text: str) -> bool:
         """True if the server answered 200 with at least one reply."""
         try:
-            async with self.session.post(self.url, json={"sender": sender, "message": text}) as response:
+            async with session.post(self.url, json={"sender": sender, "message": text}) as response:
                 replies = await response.json() if response.status == 200 else []
                 return bool(replies)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
@@ -122,13 +128,11 @@ def summarise(results: List[TurnResult], elapsed: float) -> Dict:
 
 
 async def measure(assistant: Assistant, concurrencies: List[int], seconds: float) -> Dict[str, Dict]:
-    timeout = aiohttp.ClientTimeout(total=REPLY_LIMIT_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
-        load = Load(assistant.url, session)
-        for _ in range(WARM_UP_ROUNDS):
-            for conversation in MIX:
-                await load.converse(conversation, [])
-        return {str(c): await load.run(c, seconds) for c in concurrencies}
+    load = Load(assistant.url)
+    for _ in range(WARM_UP_ROUNDS):
+        for conversation in MIX:
+            await load.converse(conversation, [])
+    return {str(c): await load.run(c, seconds) for c in concurrencies}
 
 
 def rasa_env(variant: Variant, work_dir: Path, stack: contextlib.ExitStack) -> Dict[str, str]:
