@@ -72,6 +72,8 @@ class LoadsForPrediction:
         if self._prediction_graph is None:
             self._prediction_graph = self._tf_predict_step.get_concrete_function()
         graph = self._prediction_graph
+        # `_call_flat` is TensorFlow's private entry (TF 2.12, as Rasa 3.6 pins it); the
+        # lean-loading test checks the outputs against Rasa's own call.
         outputs = tf_utils.sync_to_numpy_or_python_type(
             graph._call_flat([tf.constant(array) for array in batch_in], graph.captured_inputs)
         )
