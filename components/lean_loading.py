@@ -7,23 +7,21 @@ the 1.8 GB our model took to load. Here the same example goes once through the m
 loss, eagerly and without gradients, which creates every variable the checkpoint holds;
 then the weights are read and the prediction function is traced, as Rasa does.
 
-Each prediction then calls that traced graph directly, and the ResponseSelector answers
+Each prediction then calls that traced graph directly (`direct_call`), and the ResponseSelector answers
 only the messages that can use an answer (see the classes).
 
 Training, `rasa train --finetune` and the components' options are Rasa's own, and the
 predictions equal those of Rasa's loading (tests/integration/test_lean_loading.py).
 """
 
-from typing import Any, Dict, List, Optional, Text, Tuple, Type
+from typing import Any, Callable, List, Optional, Text, Tuple, Type
 
 import numpy as np
 import tensorflow as tf
-from keras.utils import tf_utils
 from rasa.core.policies.ted_policy import TED, TEDPolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET, ResponseSelector
-from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
@@ -31,10 +29,25 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
 
+def direct_call(traced: Callable) -> Callable:
+    """Calls the graph `traced` (a `tf.function` with an input signature) with a batch's arrays.
+
+    Through the `tf.function`, each call first matches the nested batch against the signature
+    and casts it, array by array: about a tenth of the Rasa server's CPU per message for DIET,
+    the ResponseSelector and TED together. The graph is the same.
+    """
+    graph = traced.get_concrete_function()
+
+    def call(batch_in: Tuple[np.ndarray, ...]) -> Any:
+        # `_call_flat` is TensorFlow's private entry (TF 2.12, as Rasa 3.6 pins it); the
+        # lean-loading test checks the outputs against Rasa's own call.
+        return graph._call_flat([tf.constant(array) for array in batch_in], graph.captured_inputs)
+
+    return call
+
+
 class LoadsForPrediction:
     """Mixin for a RasaModel class: `load` builds the variables without a training step."""
-
-    _prediction_graph = None  # the traced prediction function's concrete graph
 
     @classmethod
     def load(
@@ -58,28 +71,9 @@ class LoadsForPrediction:
         model.load_weights(model_file_name).expect_partial()
         if predict_data_example:
             model.run_inference(predict_data_example)  # traces the prediction function once
+            if model._tf_predict_step is not None:  # None when the model runs eagerly
+                model._tf_predict_step = direct_call(model._tf_predict_step)
         return model
-
-    def _rasa_predict(self, batch_in: Tuple[np.ndarray, ...]) -> Dict[Text, Any]:
-        """Calls the traced prediction graph directly with the batch's arrays.
-
-        Through the `tf.function`, each call first matches the nested batch against the
-        signature and casts it, array by array: about a tenth of the Rasa server's CPU per
-        message for DIET, the ResponseSelector and TED together. The graph is the same.
-        """
-        if self._run_eagerly or self._tf_predict_step is None:
-            return super()._rasa_predict(batch_in)  # the first call traces the graph
-        if self._prediction_graph is None:
-            self._prediction_graph = self._tf_predict_step.get_concrete_function()
-        graph = self._prediction_graph
-        # `_call_flat` is TensorFlow's private entry (TF 2.12, as Rasa 3.6 pins it); the
-        # lean-loading test checks the outputs against Rasa's own call.
-        outputs = tf_utils.sync_to_numpy_or_python_type(
-            graph._call_flat([tf.constant(array) for array in batch_in], graph.captured_inputs)
-        )
-        if DIAGNOSTIC_DATA in outputs:
-            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
-        return outputs
 
 
 class LeanDIET(LoadsForPrediction, DIET):

@@ -27,6 +27,7 @@ MESSAGES = [
     "blorp flibber quaxx",
 ]
 # Messages of retrieval intents (faq/*, chitchat/*) and of others.
+RETRIEVAL_INTENTS = ("faq", "chitchat")
 ANSWERED = ["do you sell gift cards", "do you have a shop in berlin i could visit", "tell me a joke"]
 NOT_ANSWERED = ["hi there", "where is my order #482913", "I want to return my shoes, they are too small"]
 # (intent, entities) of the last customer turn of a conversation that has just begun.
@@ -75,7 +76,7 @@ def test_intents_and_entities_match_rasa_loading(lean_and_stock, text):
 def test_answers_of_retrieval_intents_match_rasa_loading(lean_and_stock, text):
     lean, stock = (parse(agent, text) for agent in lean_and_stock)
 
-    assert lean["intent"]["name"] in ("faq", "chitchat")
+    assert lean["intent"]["name"] in RETRIEVAL_INTENTS
     assert answer(lean)["intent_response_key"] == answer(stock)["intent_response_key"]
     assert answer(lean)["confidence"] == pytest.approx(answer(stock)["confidence"], abs=1e-5)
 
@@ -84,7 +85,7 @@ def test_answers_of_retrieval_intents_match_rasa_loading(lean_and_stock, text):
 def test_messages_of_other_intents_get_no_answer(lean_and_stock, text):
     lean, stock = (parse(agent, text) for agent in lean_and_stock)
 
-    assert lean["intent"]["name"] not in ("faq", "chitchat")
+    assert lean["intent"]["name"] not in RETRIEVAL_INTENTS
     assert "default" not in lean.get("response_selector", {})
     assert answer(stock)["intent_response_key"]  # Rasa's selector picks one anyway
 

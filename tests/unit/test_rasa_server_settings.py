@@ -1,7 +1,9 @@
 """`make run`, `make shell` and the test servers give the Rasa server the same settings."""
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from scripts.local_servers import rasa_server, rasa_server_settings
@@ -23,9 +25,10 @@ def test_test_servers_get_the_settings_over_the_callers(tmp_path):
 
 def test_make_run_wrapper_sources_the_same_file():
     """Sourced as scripts/with_action_server.sh does, the file gives the same variables."""
-    shell = "set -a; . scripts/rasa_server.env; set +a; env -0"
+    print_environment = f'{sys.executable} -c "import json, os; print(json.dumps(dict(os.environ)))"'
+    shell = f"set -a; . scripts/rasa_server.env; set +a; {print_environment}"
     output = subprocess.run(["bash", "-c", shell], cwd=PROJECT_DIR, env={"PATH": os.environ["PATH"]},
                             capture_output=True, text=True, check=True).stdout
-    environment = dict(entry.split("=", 1) for entry in output.split("\0") if "=" in entry)
+    environment = json.loads(output)
     assert {key: environment[key] for key in rasa_server_settings()} == rasa_server_settings()
     assert ". scripts/rasa_server.env" in (PROJECT_DIR / "scripts" / "with_action_server.sh").read_text()
