@@ -1,4 +1,4 @@
-"""The sentence-feature intent classifier: scaled features, training, persistence."""
+"""The sentence-feature intent classifier: scaled feature blocks, training, persistence, unknown words."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,8 @@ import scipy.sparse
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import TEXT
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import TEXT, TEXT_TOKENS
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -27,6 +28,7 @@ EXAMPLES = [
 def message(text, dense, sparse, intent=None):
     data = {TEXT: text, **({"intent": intent} if intent else {})}
     result = Message(data=data)
+    result.set(TEXT_TOKENS, [Token(word, text.index(word)) for word in text.split()])
     result.add_features(Features(np.array([dense]), "sentence", TEXT, "bert"))
     result.add_features(Features(scipy.sparse.coo_matrix([sparse]), "sentence", TEXT, "counts"))
     return result
@@ -50,15 +52,15 @@ def classifier(storage, **config):
     )
 
 
-def test_each_feature_block_is_scaled_whatever_the_message_length(storage):
-    rows = classifier(storage, sparse_weight=0.5)._create_X(training_data().training_examples).toarray()
-    dense, sparse = rows[:, :3], rows[:, 3:]
+def test_each_featurizers_block_is_scaled_to_its_weight_whatever_the_message_length(storage):
+    rows = classifier(storage, featurizer_weights={"counts": 0.5})._create_X(training_data().training_examples).toarray()
+    dense, sparse = rows[:, :3], rows[:, 3:]  # blocks in the order of the featurizers' names
     np.testing.assert_allclose(np.linalg.norm(dense, axis=1), 1.0)
     np.testing.assert_allclose(np.linalg.norm(sparse, axis=1), 0.5)
 
 
-def test_a_zero_sparse_weight_leaves_out_the_sparse_block(storage):
-    rows = classifier(storage, sparse_weight=0)._create_X(training_data().training_examples)
+def test_a_zero_weight_leaves_out_that_featurizers_block(storage):
+    rows = classifier(storage, featurizer_weights={"counts": 0})._create_X(training_data().training_examples)
     assert rows.shape == (len(EXAMPLES), 3)
 
 
@@ -67,10 +69,14 @@ def test_messages_without_sentence_features_are_refused(storage):
         classifier(storage)._create_X([Message(data={TEXT: "hello"})])
 
 
-@pytest.mark.parametrize("option, value", [("C", 0), ("C", -1), ("max_iter", 0), ("sparse_weight", -0.1)])
-def test_invalid_options_are_refused(option, value):
+@pytest.mark.parametrize(
+    "option, value",
+    [("C", 0), ("C", -1), ("max_iter", 0), ("featurizer_weights", {"counts": -0.1}),
+     ("featurizer_weights", {"counts": "high"}), ("featurizer_weights", [0.5])],
+)
+def test_invalid_options_are_refused(storage, option, value):
     with pytest.raises(ValueError, match=option):
-        SentenceFeatureIntentClassifier.validate_config({**SentenceFeatureIntentClassifier.get_default_config(), option: value})
+        classifier(storage, **{option: value})
 
 
 def test_regularisation_strength_reaches_the_model(storage):
@@ -94,3 +100,28 @@ def test_predicts_the_nearest_intent_with_a_ranking_and_survives_persistence(sto
     again = [message("where's my stuff", [2.0, 0.2, 0.0], [2, 0, 0])]
     loaded.process(again)
     assert again[0].get("intent")["confidence"] == pytest.approx(ranking[0]["confidence"])
+
+
+@pytest.mark.parametrize(
+    "text, dense, sparse",
+    [("blorp flibber quaxx", [2.0, 0.2, 0.0], [3, 0, 0]), ("zzzt", [0.1, 1.5, 0.0], [0, 2, 0])],
+)
+def test_a_message_without_a_known_word_gets_no_confident_intent(storage, text, dense, sparse):
+    trained = classifier(storage)
+    resource = trained.train(training_data())
+    loaded = SentenceFeatureIntentClassifier.load(SentenceFeatureIntentClassifier.get_default_config(), storage, resource, CONTEXT)
+
+    for component in (trained, loaded):
+        [result] = component.process([message(text, dense, sparse)])
+        assert result.get("intent")["confidence"] == pytest.approx(0.5)  # one of two intents, no evidence for either
+        assert [entry["confidence"] for entry in result.get("intent_ranking")] == pytest.approx([0.5, 0.5])
+
+
+@pytest.mark.parametrize("text", ["where is it blorp", "482913", "jo@example.com"])
+def test_one_known_word_or_a_value_alone_keeps_the_models_confidence(storage, text):
+    trained = classifier(storage)
+    trained.train(training_data())
+
+    [result] = trained.process([message(text, [2.0, 0.2, 0.0], [2, 0, 0])])
+    assert result.get("intent")["name"] == "track_order"
+    assert result.get("intent")["confidence"] > 0.5

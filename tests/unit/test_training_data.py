@@ -24,7 +24,7 @@ MIN_EXAMPLES_PER_INTENT = 30
 
 @pytest.fixture(scope="module")
 def nlu():
-    files = [PROJECT_DIR / "data" / "nlu.yml", *sorted((PROJECT_DIR / "data" / "lookups").glob("*.yml"))]
+    files = [*sorted((PROJECT_DIR / "data" / "nlu").glob("*.yml")), *sorted((PROJECT_DIR / "data" / "lookups").glob("*.yml"))]
     first, *rest = [load_data(str(path)) for path in files]
     return first.merge(*rest)
 
