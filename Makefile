@@ -115,8 +115,10 @@ test: $(MODEL) $(WEB_INSTALLED) ## validate data, run the conversation tests and
 	$(PYTHON) -m pytest
 
 FOLDS ?= 5
+# One config at a time (VARIANTS=baseline) fits a shorter sitting; the table keeps the other's last figures.
+VARIANTS ?= bert baseline
 evaluate: $(MODEL) $(BASELINE_MODEL) ## NLU cross-validation and story tests for config.yml and the baseline config (results/evaluation)
-	$(PYTHON) -m evaluation.assistant --folds $(FOLDS)
+	$(PYTHON) -m evaluation.assistant --folds $(FOLDS) --variants $(VARIANTS)
 
 BENCH_SECONDS ?= 30
 bench: $(MODEL) $(BASELINE_MODEL) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config (results/bench)
