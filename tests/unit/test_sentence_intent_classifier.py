@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse
+import scipy.special
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -125,3 +126,23 @@ def test_one_known_word_or_a_value_alone_keeps_the_models_confidence(storage, te
     [result] = trained.process([message(text, [2.0, 0.2, 0.0], [2, 0, 0])])
     assert result.get("intent")["name"] == "track_order"
     assert result.get("intent")["confidence"] > 0.5
+
+
+def test_predictions_read_the_coefficients_in_place_and_equal_scikit_learns(storage):
+    """Three intents (softmax over all), sparse rows: the column-ordered coefficients score as fitted."""
+    third = [("what does shipping cost", "delivery_options", [0.2, 0.1, 3.0], [0, 1, 6]),
+             ("delivery fees to austria", "delivery_options", [0.3, 0.0, 2.2], [1, 0, 9])]
+    data = TrainingData([message(text, dense, sparse, intent) for text, intent, dense, sparse in EXAMPLES + third])
+    trained = classifier(storage)
+    resource = trained.train(data)
+    loaded = SentenceFeatureIntentClassifier.load(SentenceFeatureIntentClassifier.get_default_config(), storage, resource, CONTEXT)
+    unseen = [message("where's my stuff", [2.0, 0.2, 0.0], [2, 0, 0]), message("shipping to spain", [0.1, 0.2, 2.5], [0, 0, 4])]
+    rows = loaded._create_X(unseen)
+
+    for component in (trained, loaded):
+        assert component.clf.coef_.flags["F_CONTIGUOUS"]
+        as_fitted = np.ascontiguousarray(component.clf.coef_)
+        expected = scipy.special.softmax(rows.toarray() @ as_fitted.T + component.clf.intercept_, axis=1)
+        np.testing.assert_allclose(component.clf.predict_proba(rows), expected, rtol=1e-9)
+        component.process(unseen)
+        assert [m.get("intent")["name"] for m in unseen] == ["track_order", "delivery_options"]
