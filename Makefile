@@ -8,6 +8,7 @@ PIP := $(PYTHON) -m pip
 RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 BERT_WEIGHTS := weights/minilm-bert-tf/tf_model.h5
+ONNX_BERT := weights/minilm-bert-onnx/model.onnx
 MODEL := models/assistant.tar.gz
 BASELINE_MODEL := models/baseline.tar.gz
 # The generator's corpus (data/generator) is not Rasa training data.
@@ -49,7 +50,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-install: $(INSTALLED) $(WEB_INSTALLED) $(BERT_WEIGHTS) seed-if-missing ## create .venv (Python 3.10) and web/node_modules, convert the BERT weights, seed the demo shop
+install: $(INSTALLED) $(WEB_INSTALLED) $(BERT_WEIGHTS) $(ONNX_BERT) seed-if-missing ## create .venv (Python 3.10) and web/node_modules, convert the BERT weights (TF and ONNX), seed the demo shop
 
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-bert.txt
 	@test -x $(PYTHON) || { python310="$$(scripts/find_python310.sh)" && "$$python310" -m venv $(VENV); }
@@ -67,6 +68,9 @@ $(WEB_INSTALLED): web/package.json web/package-lock.json
 $(BERT_WEIGHTS): scripts/convert_bert_weights.py | $(INSTALLED)
 	$(PYTHON) scripts/convert_bert_weights.py
 
+$(ONNX_BERT): scripts/export_bert_onnx.py scripts/convert_bert_weights.py | $(INSTALLED)
+	USE_TF=0 $(PYTHON) -m scripts.export_bert_onnx
+
 seed: $(INSTALLED) ## rebuild the demo shop database (COMMERCE_DB_URL, default shop.db) from scratch
 	$(PYTHON) scripts/seed_db.py
 
@@ -75,7 +79,7 @@ seed-if-missing: $(INSTALLED)
 
 train: $(MODEL) ## train the Rasa model if data, domain or config changed
 
-$(MODEL): $(BERT_WEIGHTS) config.yml $(wildcard components/*.py) $(TRAINING_FILES) | $(INSTALLED)
+$(MODEL): $(BERT_WEIGHTS) $(ONNX_BERT) config.yml $(wildcard components/*.py) $(TRAINING_FILES) | $(INSTALLED)
 	$(PYTHON) -m scripts.timed models/assistant.train_seconds $(RASA) train --fixed-model-name assistant
 	@touch $@
 
@@ -125,7 +129,7 @@ bench: $(MODEL) $(BASELINE_MODEL) $(GENERATOR) ## REST load at concurrency 1/8/3
 	@# redis-server: the lock store of the two-worker variant.
 	scripts/ensure_test_packages.sh
 	$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS)
-	$(PYTHON) -m benchmarks.featurizer
+	set -a && source scripts/rasa_server.env && $(PYTHON) -m benchmarks.featurizer
 
 forget-conversations: $(INSTALLED) ## delete conversations silent for more than CONVERSATION_RETENTION_DAYS (90) from the tracker store
 	$(PYTHON) -m scripts.forget_conversations

@@ -1,7 +1,10 @@
-"""Per-message time of the stock LanguageModelFeaturizer against the compiled one, same process.
+"""Per-message time of the stock LanguageModelFeaturizer, the compiled one and the ONNX one, same process.
 
 Usage:
     python -m benchmarks.featurizer [--messages 200] [--out results/bench]
+
+`make bench` runs it with the Rasa server's settings (scripts/rasa_server.env: one thread per
+op), so the figures are what a message costs in the server.
 """
 
 import argparse
@@ -16,16 +19,19 @@ from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFea
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.utils.tensorflow.environment import setup_tf_environment
 
 from benchmarks.conversations import MIX
 from components.compiled_bert_featurizer import CompiledLanguageModelFeaturizer
+from components.onnx_bert_featurizer import OnnxLanguageModelFeaturizer
 from scripts.local_servers import PROJECT_DIR
 
 WEIGHTS = PROJECT_DIR / "weights" / "minilm-bert-tf"
+ONNX_WEIGHTS = PROJECT_DIR / "weights" / "minilm-bert-onnx"
 
 
 def bert_featurizer(component_class, **options):
-    """A stock or compiled featurizer on the project's converted BERT, as config.yml sets it up."""
+    """A BERT featurizer on the project's converted BERT, as config.yml sets it up."""
     config = {**component_class.get_default_config(), "model_name": "bert", "model_weights": str(WEIGHTS), **options}
     return component_class(config, ExecutionContext(GraphSchema({}), "featurizer"))
 
@@ -38,8 +44,8 @@ def tokenized(texts: List[str]) -> List[Message]:
     return messages
 
 
-def milliseconds_per_message(component_class, texts: List[str]) -> List[float]:
-    featurizer = bert_featurizer(component_class)
+def milliseconds_per_message(component_class, texts: List[str], **options) -> List[float]:
+    featurizer = bert_featurizer(component_class, **options)
     messages = tokenized(texts)
     featurizer.process(messages[:3])  # warm-up (the compiled one traces here)
     timings = []
@@ -55,8 +61,12 @@ def compare(count: int) -> Dict:
     texts = (texts * (count // len(texts) + 1))[:count]
     stock = statistics.median(milliseconds_per_message(LanguageModelFeaturizer, texts))
     compiled = statistics.median(milliseconds_per_message(CompiledLanguageModelFeaturizer, texts))
+    onnx = statistics.median(
+        milliseconds_per_message(OnnxLanguageModelFeaturizer, texts, model_weights=str(ONNX_WEIGHTS))
+    )
     return {"messages": count, "stock_ms_p50": round(stock, 1), "compiled_ms_p50": round(compiled, 1),
-            "speed_up": round(stock / compiled, 1)}
+            "onnx_ms_p50": round(onnx, 1), "compiled_speed_up": round(stock / compiled, 1),
+            "onnx_speed_up": round(stock / onnx, 1)}
 
 
 def main() -> None:
@@ -64,11 +74,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "bench")
     args = parser.parse_args()
+    setup_tf_environment()  # thread counts from the environment, as `rasa run` applies them
     figures = compare(args.messages)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "featurizer.json").write_text(json.dumps(figures, indent=1))
     print(f"BERT featurizer per message, p50: stock {figures['stock_ms_p50']} ms, "
-          f"compiled {figures['compiled_ms_p50']} ms ({figures['speed_up']}x)")
+          f"compiled {figures['compiled_ms_p50']} ms ({figures['compiled_speed_up']}x), "
+          f"ONNX {figures['onnx_ms_p50']} ms ({figures['onnx_speed_up']}x)")
 
 
 if __name__ == "__main__":

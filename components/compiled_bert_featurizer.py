@@ -5,7 +5,7 @@ that overhead, not the arithmetic, is most of its cost (about 60 ms of a 9 ms fo
 for a short message). Here the same model and weights run as one `tf.function` traced for
 any batch size and sequence length, so it is traced once and never retraced per message.
 Tokenisation, padding and feature layout are inherited unchanged, so the features equal the
-stock component's (tests/integration/test_compiled_bert_featurizer.py).
+stock component's (tests/integration/test_fast_bert_featurizers.py).
 
 One option is added, `sentence_pooling`: `cls` (the default, as the stock component) takes
 the first token's state as the sentence feature; `mean` averages all token states, which is

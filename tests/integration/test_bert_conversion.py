@@ -1,10 +1,11 @@
-"""The converted TF BERT computes what the shipped PyTorch BERT computes."""
+"""The converted TF BERT computes what the shipped PyTorch BERT computes; a bad ONNX export is refused."""
 
 import numpy as np
 import pytest
 import torch
 from transformers import BertModel, BertTokenizer, TFBertModel
 
+from scripts import export_bert_onnx
 from scripts.convert_bert_weights import convert, source_model_dir
 
 SENTENCES = [
@@ -43,3 +44,10 @@ def test_tf_and_pytorch_hidden_states_match(converted_dir):
 def test_tokenizer_is_uncased(converted_dir):
     tokenizer = BertTokenizer.from_pretrained(converted_dir)
     assert tokenizer.tokenize("REFUND Please") == tokenizer.tokenize("refund please")
+
+
+def test_an_onnx_export_that_differs_from_pytorch_leaves_nothing_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(export_bert_onnx, "TOLERANCE", -1.0)  # any difference is too much
+    with pytest.raises(RuntimeError, match="differs from PyTorch"):
+        export_bert_onnx.export(tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -1,4 +1,4 @@
-"""The compiled featurizer gives the stock LanguageModelFeaturizer's features."""
+"""The compiled and the ONNX featurizer give the stock LanguageModelFeaturizer's features."""
 
 import numpy as np
 import pytest
@@ -8,8 +8,9 @@ from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFea
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from benchmarks.featurizer import WEIGHTS, bert_featurizer, tokenized
+from benchmarks.featurizer import ONNX_WEIGHTS, WEIGHTS, bert_featurizer, tokenized
 from components.compiled_bert_featurizer import CompiledLanguageModelFeaturizer
+from components.onnx_bert_featurizer import OnnxLanguageModelFeaturizer
 
 TEXTS = [
     "where is my order #482913",
@@ -27,18 +28,30 @@ def features(message):
 
 
 @pytest.fixture(scope="module")
-def stock_and_compiled():
-    if not WEIGHTS.exists():
-        pytest.fail("weights/minilm-bert-tf is missing: run `make install`")
-    return bert_featurizer(LanguageModelFeaturizer), bert_featurizer(CompiledLanguageModelFeaturizer)
+def stock():
+    for weights in (WEIGHTS, ONNX_WEIGHTS):
+        if not weights.exists():
+            pytest.fail(f"{weights} is missing: run `make install`")
+    return bert_featurizer(LanguageModelFeaturizer)
+
+
+@pytest.fixture(scope="module", params=["compiled", "onnx"])
+def fast(request):
+    """Each fast featurizer, as config.yml can select it."""
+    return fast_featurizer(request.param)
+
+
+def fast_featurizer(runtime, **options):
+    if runtime == "onnx":
+        return bert_featurizer(OnnxLanguageModelFeaturizer, model_weights=str(ONNX_WEIGHTS), **options)
+    return bert_featurizer(CompiledLanguageModelFeaturizer, **options)
 
 
 @pytest.mark.parametrize("text", TEXTS)
-def test_message_features_match_the_stock_component(stock_and_compiled, text):
-    stock, compiled = stock_and_compiled
+def test_message_features_match_the_stock_component(stock, fast, text):
     expected, actual = tokenized([text])[0], tokenized([text])[0]
     stock.process([expected])
-    compiled.process([actual])
+    fast.process([actual])
 
     for want, got in zip(features(expected), features(actual)):
         assert got.shape == want.shape
@@ -46,31 +59,29 @@ def test_message_features_match_the_stock_component(stock_and_compiled, text):
     assert len(actual.get(TOKENS_NAMES[TEXT])) == features(actual)[0].shape[0]
 
 
-def test_training_batches_match_the_stock_component(stock_and_compiled):
+def test_training_batches_match_the_stock_component(stock, fast):
     """Training featurizes padded batches of mixed lengths; padding must not leak in."""
-    stock, compiled = stock_and_compiled
     expected, actual = TrainingData(tokenized(TEXTS)), TrainingData(tokenized(TEXTS))
     stock.process_training_data(expected)
-    compiled.process_training_data(actual)
+    fast.process_training_data(actual)
 
     for want_message, got_message in zip(expected.training_examples, actual.training_examples):
         for want, got in zip(features(want_message), features(got_message)):
             np.testing.assert_allclose(got, want, atol=1e-4)
 
 
-def test_different_messages_get_different_features(stock_and_compiled):
-    _, compiled = stock_and_compiled
+def test_different_messages_get_different_features(fast):
     first, second = tokenized(TEXTS[:2])
-    compiled.process([first, second])
+    fast.process([first, second])
     assert np.abs(features(first)[1] - features(second)[1]).max() > 1e-2
 
 
-def test_mean_pooling_averages_all_token_states_and_keeps_the_sequence(stock_and_compiled):
-    stock, _ = stock_and_compiled
+@pytest.mark.parametrize("runtime", ["compiled", "onnx"])
+def test_mean_pooling_averages_all_token_states_and_keeps_the_sequence(stock, runtime):
     text = "where is my refund for the kettle"
     expected, actual = tokenized([text])[0], tokenized([text])[0]
     stock.process([expected])
-    bert_featurizer(CompiledLanguageModelFeaturizer, sentence_pooling="mean").process([actual])
+    fast_featurizer(runtime, sentence_pooling="mean").process([actual])
 
     encoded = BertTokenizer.from_pretrained(WEIGHTS)(text, return_tensors="tf")
     states = TFBertModel.from_pretrained(WEIGHTS)(encoded, training=False).last_hidden_state.numpy()[0]
@@ -78,6 +89,12 @@ def test_mean_pooling_averages_all_token_states_and_keeps_the_sequence(stock_and
     np.testing.assert_allclose(features(actual)[0], features(expected)[0], atol=1e-4)
 
 
-def test_unknown_pooling_is_refused():
+@pytest.mark.parametrize("runtime", ["compiled", "onnx"])
+def test_unknown_pooling_is_refused(runtime):
     with pytest.raises(ValueError, match="sentence_pooling"):
-        bert_featurizer(CompiledLanguageModelFeaturizer, sentence_pooling="max")
+        fast_featurizer(runtime, sentence_pooling="max")
+
+
+def test_a_missing_onnx_model_names_the_command_that_exports_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="make install"):
+        bert_featurizer(OnnxLanguageModelFeaturizer, model_weights=str(tmp_path))
