@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 import scipy.special
+from sklearn.preprocessing import normalize
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -58,6 +59,40 @@ def test_each_featurizers_block_is_scaled_to_its_weight_whatever_the_message_len
     dense, sparse = rows[:, :3], rows[:, 3:]  # blocks in the order of the featurizers' names
     np.testing.assert_allclose(np.linalg.norm(dense, axis=1), 1.0)
     np.testing.assert_allclose(np.linalg.norm(sparse, axis=1), 0.5)
+
+
+def test_rows_equal_each_block_normalised_by_scikit_learn_and_weighted(storage):
+    messages = training_data().training_examples + [without_counts("hello there")]
+    rows = classifier(storage, featurizer_weights={"counts": 0.7})._create_X(messages)
+
+    dense = np.array([[*m.features[0].features[0]] for m in messages])
+    counts = scipy.sparse.vstack(
+        [m.features[1].features if len(m.features) > 1 else scipy.sparse.coo_matrix((1, 3)) for m in messages]
+    )
+    expected = scipy.sparse.hstack([normalize(dense), normalize(counts) * 0.7]).toarray()
+    np.testing.assert_allclose(rows.toarray(), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_one_message_at_a_time_gives_the_rows_of_the_whole_batch(storage):
+    component = classifier(storage)
+    messages = training_data().training_examples
+    batch = component._create_X(messages).toarray()
+    one_by_one = np.vstack([component._create_X([message]).toarray() for message in messages])
+    np.testing.assert_array_equal(one_by_one, batch)
+
+
+def test_repeated_entries_of_a_sparse_feature_count_as_their_sum(storage):
+    repeated, summed = message("where is it", [1.0, 0.0, 0.0], [0, 0, 0]), message("where is it", [1.0, 0.0, 0.0], [3, 0, 4])
+    repeated.features[1] = Features(scipy.sparse.coo_matrix(([1.0, 2.0, 4.0], ([0, 0, 0], [0, 0, 2])), shape=(1, 3)),
+                                    "sentence", TEXT, "counts")
+    component = classifier(storage)
+    np.testing.assert_allclose(component._create_X([repeated]).toarray(), component._create_X([summed]).toarray())
+
+
+def without_counts(text):
+    result = Message(data={TEXT: text})
+    result.add_features(Features(np.array([[0.5, 0.5, 0.0]]), "sentence", TEXT, "bert"))
+    return result
 
 
 def test_a_zero_weight_leaves_out_that_featurizers_block(storage):
