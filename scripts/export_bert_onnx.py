@@ -43,17 +43,18 @@ def export(output_dir: Path) -> None:
         staged_model = Path(staging) / MODEL_FILE
         # dynamo=False: the TorchScript exporter traces BertModel as is; the newer one needs
         # onnxscript and a newer onnx than Rasa's protobuf pin allows.
-        warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export")
-        torch.onnx.export(
-            model,
-            (example["input_ids"], example["attention_mask"]),
-            str(staged_model),
-            input_names=INPUT_NAMES,
-            output_names=[OUTPUT_NAME],
-            dynamic_axes=dynamic_axes,
-            opset_version=17,
-            dynamo=False,
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export")
+            torch.onnx.export(
+                model,
+                (example["input_ids"], example["attention_mask"]),
+                str(staged_model),
+                input_names=INPUT_NAMES,
+                output_names=[OUTPUT_NAME],
+                dynamic_axes=dynamic_axes,
+                opset_version=17,
+                dynamo=False,
+            )
         check_against_pytorch(staged_model, model, example)
         tokenizer.save_pretrained(output_dir)
         os.replace(staged_model, output_dir / MODEL_FILE)  # complete or absent, never half-written

@@ -35,16 +35,13 @@ def stock():
     return bert_featurizer(LanguageModelFeaturizer)
 
 
-@pytest.fixture(scope="module", params=["compiled", "onnx"])
+FAST_FEATURIZERS = [CompiledLanguageModelFeaturizer, OnnxLanguageModelFeaturizer]
+
+
+@pytest.fixture(scope="module", params=FAST_FEATURIZERS)
 def fast(request):
     """Each fast featurizer, as config.yml can select it."""
-    return fast_featurizer(request.param)
-
-
-def fast_featurizer(runtime, **options):
-    if runtime == "onnx":
-        return bert_featurizer(OnnxLanguageModelFeaturizer, model_weights=str(ONNX_WEIGHTS), **options)
-    return bert_featurizer(CompiledLanguageModelFeaturizer, **options)
+    return bert_featurizer(request.param)
 
 
 @pytest.mark.parametrize("text", TEXTS)
@@ -76,12 +73,12 @@ def test_different_messages_get_different_features(fast):
     assert np.abs(features(first)[1] - features(second)[1]).max() > 1e-2
 
 
-@pytest.mark.parametrize("runtime", ["compiled", "onnx"])
-def test_mean_pooling_averages_all_token_states_and_keeps_the_sequence(stock, runtime):
+@pytest.mark.parametrize("fast_class", FAST_FEATURIZERS)
+def test_mean_pooling_averages_all_token_states_and_keeps_the_sequence(stock, fast_class):
     text = "where is my refund for the kettle"
     expected, actual = tokenized([text])[0], tokenized([text])[0]
     stock.process([expected])
-    fast_featurizer(runtime, sentence_pooling="mean").process([actual])
+    bert_featurizer(fast_class, sentence_pooling="mean").process([actual])
 
     encoded = BertTokenizer.from_pretrained(WEIGHTS)(text, return_tensors="tf")
     states = TFBertModel.from_pretrained(WEIGHTS)(encoded, training=False).last_hidden_state.numpy()[0]
@@ -89,10 +86,10 @@ def test_mean_pooling_averages_all_token_states_and_keeps_the_sequence(stock, ru
     np.testing.assert_allclose(features(actual)[0], features(expected)[0], atol=1e-4)
 
 
-@pytest.mark.parametrize("runtime", ["compiled", "onnx"])
-def test_unknown_pooling_is_refused(runtime):
+@pytest.mark.parametrize("fast_class", FAST_FEATURIZERS)
+def test_unknown_pooling_is_refused(fast_class):
     with pytest.raises(ValueError, match="sentence_pooling"):
-        fast_featurizer(runtime, sentence_pooling="max")
+        bert_featurizer(fast_class, sentence_pooling="max")
 
 
 def test_a_missing_onnx_model_names_the_command_that_exports_it(tmp_path):
