@@ -9,13 +9,14 @@ Runtime takes less than half the time per message of the compiled TensorFlow mod
 """
 
 from pathlib import Path
-from typing import List, Text
+from typing import Any, List, Text, Union
 
 import numpy as np
 import tensorflow as tf
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
 from components.compiled_bert_featurizer import CompiledLanguageModelFeaturizer
+from scripts.export_bert_onnx import INPUT_NAMES, OUTPUT_NAME
 
 MODEL_FILE = "model.onnx"
 
@@ -29,7 +30,6 @@ class OnnxLanguageModelFeaturizer(CompiledLanguageModelFeaturizer):
         return ["transformers", "onnxruntime"]
 
     def _load_model_instance(self) -> None:
-        import onnxruntime
         from rasa.nlu.utils.hugging_face.registry import model_tokenizer_dict
 
         model_file = Path(self.model_weights) / MODEL_FILE
@@ -40,23 +40,23 @@ class OnnxLanguageModelFeaturizer(CompiledLanguageModelFeaturizer):
         self.tokenizer = model_tokenizer_dict[self.model_name].from_pretrained(self.model_weights)
         # Padding as in Rasa's featurizer: unknown-token ids, masked out by the attention mask.
         self.pad_token_id = self.tokenizer.unk_token_id
-
-        options = onnxruntime.SessionOptions()
-        # As many threads per op as TensorFlow was given (TF_INTRA_OP_PARALLELISM_THREADS, one
-        # in the Rasa server; 0, all cores, when unset), so one setting governs the pipeline.
-        options.intra_op_num_threads = tf.config.threading.get_intra_op_parallelism_threads()
-        options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(str(model_file))
 
     def _compute_batch_sequence_features(
         self, batch_attention_mask: np.ndarray, padded_token_ids: List[List[int]]
     ) -> np.ndarray:
-        return self._session.run(
-            ["last_hidden_state"],
-            {
-                "input_ids": np.asarray(padded_token_ids, dtype=np.int64),
-                "attention_mask": np.asarray(batch_attention_mask, dtype=np.int64),
-            },
-        )[0]
+        token_ids = np.asarray(padded_token_ids, dtype=np.int64)
+        attention_mask = np.asarray(batch_attention_mask, dtype=np.int64)
+        return self._session.run([OUTPUT_NAME], dict(zip(INPUT_NAMES, (token_ids, attention_mask))))[0]
+
+
+def cpu_session(model: Union[str, bytes]) -> Any:
+    """An ONNX Runtime session on the CPU for a model file's path or the model's bytes."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # As many threads per op as TensorFlow was given (TF_INTRA_OP_PARALLELISM_THREADS, one
+    # in the Rasa server; 0, all cores, when unset), so one setting governs the pipeline.
+    options.intra_op_num_threads = tf.config.threading.get_intra_op_parallelism_threads()
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])

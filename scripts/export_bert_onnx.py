@@ -29,35 +29,42 @@ TOLERANCE = 1e-4
 
 def export(output_dir: Path) -> None:
     """Writes `model.onnx` and the tokenizer into `output_dir`, once the export is checked."""
-    import torch
     from transformers import BertModel, BertTokenizer
 
     source = source_model_dir()
     model = BertModel.from_pretrained(source).eval()
     tokenizer = BertTokenizer.from_pretrained(source)
     example = tokenizer(CHECK_SENTENCES, padding=True, return_tensors="pt")
-    dynamic_axes = {name: {0: "batch", 1: "tokens"} for name in [*INPUT_NAMES, OUTPUT_NAME]}
 
     output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output_dir) as staging:
         staged_model = Path(staging) / MODEL_FILE
-        # dynamo=False: the TorchScript exporter traces BertModel as is; the newer one needs
-        # onnxscript and a newer onnx than Rasa's protobuf pin allows.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export")
-            torch.onnx.export(
-                model,
-                (example["input_ids"], example["attention_mask"]),
-                str(staged_model),
-                input_names=INPUT_NAMES,
-                output_names=[OUTPUT_NAME],
-                dynamic_axes=dynamic_axes,
-                opset_version=17,
-                dynamo=False,
-            )
+        write_onnx(model, example, staged_model, OUTPUT_NAME, output_axes={0: "batch", 1: "tokens"})
         check_against_pytorch(staged_model, model, example)
         tokenizer.save_pretrained(output_dir)
         os.replace(staged_model, output_dir / MODEL_FILE)  # complete or absent, never half-written
+
+
+def write_onnx(model, example, onnx_file: Path, output_name: str, output_axes: dict) -> None:
+    """Traces `model` on `example` (token ids and attention mask) to ONNX: any batch size and length."""
+    import torch
+
+    dynamic_axes = {name: {0: "batch", 1: "tokens"} for name in INPUT_NAMES}
+    # dynamo=False: the TorchScript exporter traces BertModel as is; the newer one needs
+    # onnxscript and a newer onnx than Rasa's protobuf pin allows.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export")
+        warnings.filterwarnings("ignore", message="The feature will be removed")
+        torch.onnx.export(
+            model,
+            (example["input_ids"], example["attention_mask"]),
+            str(onnx_file),
+            input_names=INPUT_NAMES,
+            output_names=[output_name],
+            dynamic_axes={**dynamic_axes, output_name: output_axes},
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 def check_against_pytorch(onnx_file: Path, model, example) -> None:
