@@ -1,10 +1,10 @@
 """Evaluates the assistant's NLU and dialogue for config.yml and the baseline config.
 
 Usage:
-    python -m evaluation.assistant [--folds 5] [--variants bert baseline] [--out results/evaluation]
+    python -m evaluation.assistant [--folds 5] [--seed 0] [--variants bert baseline] [--out results/evaluation]
 
 For each config: NLU k-fold cross-validation (`rasa test nlu --cross-validation`) on the
-project's training data, and the conversation tests (`rasa test core` on
+project's training data (the same folds for every config and run, from `--seed`), and the conversation tests (`rasa test core` on
 tests/test_stories.yml) with the config's trained model. Rasa's reports and images land in
 `<out>/<config>/nlu` and `<out>/<config>/core`; the side-by-side table in `<out>/summary.md`
 and `<out>/summary.json`, from the reports of every variant found there (so variants can be
@@ -22,6 +22,7 @@ from typing import Dict, List, Optional
 from actions.config import PROJECT_DIR
 
 RASA = str(Path(sys.executable).with_name("rasa"))
+SEEDED_RASA = [sys.executable, "-m", "evaluation.seeded_rasa"]
 
 
 @dataclass(frozen=True)
@@ -46,17 +47,18 @@ METRICS = {
 }
 
 
-def run_rasa(arguments: List[str]) -> None:
-    print("$ rasa " + " ".join(arguments), flush=True)
-    subprocess.run([RASA, *arguments], cwd=PROJECT_DIR, check=True)
+def run_rasa(arguments: List[str], seed: Optional[int] = None) -> None:
+    print("$ rasa " + " ".join(arguments) + ("" if seed is None else f"  (numpy seed {seed})"), flush=True)
+    command = [RASA] if seed is None else [*SEEDED_RASA, str(seed)]
+    subprocess.run([*command, *arguments], cwd=PROJECT_DIR, check=True)
 
 
-def evaluate(variant: Variant, folds: int, out: Path) -> None:
+def evaluate(variant: Variant, folds: int, seed: int, out: Path) -> None:
     nlu_dir, core_dir = out / variant.name / "nlu", out / variant.name / "core"
     run_rasa([
         "test", "nlu", "--cross-validation", "--folds", str(folds), "--config", str(variant.config),
         "--nlu", "data", "--out", str(nlu_dir),
-    ])
+    ], seed=seed)
     # No --fail-on-prediction-errors: a failed story is a figure here, not an error.
     run_rasa([
         "test", "core", "--model", str(variant.model), "--stories", "tests/test_stories.yml",
@@ -110,12 +112,13 @@ def summary_table(results: Dict[str, Dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the cross-validation folds")
     parser.add_argument("--variants", nargs="+", choices=[v.name for v in VARIANTS], default=[v.name for v in VARIANTS])
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "evaluation")
     args = parser.parse_args()
     for variant in VARIANTS:
         if variant.name in args.variants:
-            evaluate(variant, args.folds, args.out)
+            evaluate(variant, args.folds, args.seed, args.out)
     found = {variant.name: results_of(variant, args.out) for variant in VARIANTS}
     results = {name: result for name, result in found.items() if result}
     figures = {name: dict(folds=result["folds"], **{metric: read(result) for metric, read in METRICS.items()})
