@@ -4,11 +4,11 @@ Usage:
     python -m evaluation.assistant [--folds 5] [--seed 0] [--variants bert baseline] [--out results/evaluation]
 
 For each config: NLU k-fold cross-validation (`rasa test nlu --cross-validation`) on the
-project's training data (the same folds for every config and run, from `--seed`), and the conversation tests (`rasa test core` on
-tests/test_stories.yml) with the config's trained model. Rasa's reports and images land in
-`<out>/<config>/nlu` and `<out>/<config>/core`; the side-by-side table in `<out>/summary.md`
-and `<out>/summary.json`, from the reports of every variant found there (so variants can be
-evaluated in separate runs).
+project's training data (the same folds for every config and run, from `--seed`), and the
+conversation tests (`rasa test core` on tests/test_stories.yml) with the config's trained
+model. Rasa's reports and images land in `<out>/<config>/nlu` and `<out>/<config>/core`;
+the side-by-side table in `<out>/summary.md` and `<out>/summary.json`, from the reports of
+every variant found there (so variants can be evaluated in separate runs).
 """
 
 import argparse
