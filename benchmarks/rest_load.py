@@ -3,11 +3,14 @@
 Usage:
     python -m benchmarks.rest_load [--seconds 30] [--concurrency 1 8 32] [--out results/bench]
 
-For every variant (the baseline config and config.yml) it starts the action server and the
+For every variant (the baseline config and config.yml) it starts an action server and a
 Rasa server on loopback with the embedded defaults (a freshly seeded SQLite shop, a SQLite
-tracker store, the GPT-2 generator), warms up, then runs the mix at each concurrency for a
-bounded time. It writes `<out>/report.json`, `<out>/summary.md` and `<out>/latency.png`;
-every figure of config.yml comes with its ratio to the baseline's from the same run.
+tracker store, the GPT-2 generator); all variants are up at once. After a warm-up it runs
+the mix at each concurrency for a bounded time per variant, in slices with the variants
+taking turns: the VM's speed drifts from minute to minute, and one variant measured after
+another would carry the drift into their ratios. It writes `<out>/report.json`,
+`<out>/summary.md` and `<out>/latency.png`; every figure of config.yml comes with its ratio
+to the baseline's from the same run.
 """
 
 import argparse
@@ -46,6 +49,8 @@ BASELINE = Variant("baseline", MODELS / "baseline.tar.gz")
 VARIANTS = [BASELINE, Variant("bert", MODELS / "assistant.tar.gz"),
             Variant("bert-2-workers", MODELS / "assistant.tar.gz", workers=2)]
 WARM_UP_ROUNDS = 2
+# Each level's time per variant is run in this many slices, the variants taking turns.
+SLICES = 3
 
 
 @dataclass
@@ -87,9 +92,11 @@ class Load:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
             return False
 
-    async def run(self, concurrency: int, seconds: float) -> Dict:
-        """`concurrency` users start conversations until `seconds` have passed; each finishes the one it is in."""
-        results: List[TurnResult] = []
+    async def drive(self, concurrency: int, seconds: float, results: List[TurnResult]) -> float:
+        """`concurrency` users start conversations until `seconds` have passed; each finishes the one it is in.
+
+        Appends every turn to `results`; returns the seconds it took.
+        """
         deadline = time.monotonic() + seconds
 
         async def user() -> None:
@@ -98,7 +105,7 @@ class Load:
 
         started = time.perf_counter()
         await asyncio.gather(*(user() for _ in range(concurrency)))
-        return summarise(results, time.perf_counter() - started)
+        return time.perf_counter() - started
 
 
 def percentiles(values: List[float]) -> Dict[str, Optional[float]]:
@@ -127,12 +134,29 @@ def summarise(results: List[TurnResult], elapsed: float) -> Dict:
     }
 
 
-async def measure(assistant: Assistant, concurrencies: List[int], seconds: float) -> Dict[str, Dict]:
-    load = Load(assistant.url)
-    for _ in range(WARM_UP_ROUNDS):
-        for conversation in MIX:
-            await load.converse(conversation, [])
-    return {str(c): await load.run(c, seconds) for c in concurrencies}
+def turn_order(names: List[str], slice_number: int) -> List[str]:
+    """The variants rotated by one per slice, so none is always measured first or last."""
+    shift = slice_number % len(names)
+    return names[shift:] + names[:shift]
+
+
+async def measure(loads: Dict[str, Load], concurrencies: List[int], seconds: float) -> Dict[str, Dict[str, Dict]]:
+    """Each variant's figures per concurrency level: `seconds` of load, in SLICES turns."""
+    for load in loads.values():
+        for _ in range(WARM_UP_ROUNDS):
+            for conversation in MIX:
+                await load.converse(conversation, [])
+    names = list(loads)
+    runs: Dict[str, Dict[str, Dict]] = {name: {} for name in names}
+    for concurrency in concurrencies:
+        results: Dict[str, List[TurnResult]] = {name: [] for name in names}
+        elapsed = dict.fromkeys(names, 0.0)
+        for slice_number in range(SLICES):
+            for name in turn_order(names, slice_number):
+                elapsed[name] += await loads[name].drive(concurrency, seconds / SLICES, results[name])
+        for name in names:
+            runs[name][str(concurrency)] = summarise(results[name], elapsed[name])
+    return runs
 
 
 def rasa_env(variant: Variant, work_dir: Path, stack: contextlib.ExitStack) -> Dict[str, str]:
@@ -145,27 +169,36 @@ def rasa_env(variant: Variant, work_dir: Path, stack: contextlib.ExitStack) -> D
             "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_server.port)}
 
 
-def bench_variant(variant: Variant, concurrencies: List[int], seconds: float) -> Dict:
-    with tempfile.TemporaryDirectory(prefix=f"bench-{variant.name}-") as scratch, contextlib.ExitStack() as stack:
-        work_dir = Path(scratch)
-        shop_url = f"sqlite:///{work_dir / 'shop.db'}"
-        seed(shop_url)
-        assistant = Assistant(work_dir, shop_url, model=variant.model, generator_backend="gpt2",
-                              rasa_env=rasa_env(variant, work_dir, stack))
-        print(f"{variant.name}: starting servers", flush=True)
-        assistant.start()
-        try:
-            runs = asyncio.run(measure(assistant, concurrencies, seconds))
-            memory = {"rasa": peak_rss_mb(assistant.rasa.process.pid),
-                      "rasa_largest_process": largest_peak_rss_mb(assistant.rasa.process.pid),
-                      "actions": peak_rss_mb(assistant.actions.process.pid)}
-        finally:
-            assistant.stop()
-    for concurrency, run in runs.items():
-        print(f"{variant.name:10} c={concurrency:>3}  {run['messages_per_second']:7.2f} msg/s  "
-              f"p50 {run['all']['p50']} ms  p95 {run['all']['p95']} ms  errors {run['errors']}", flush=True)
-    return {"model": variant.model.name, "rasa_workers": variant.workers, "peak_rss_mb": memory,
-            "train_seconds": recorded_train_seconds(variant.model), "runs": runs}
+def start_variant(variant: Variant, stack: contextlib.ExitStack) -> Assistant:
+    """The variant's servers on loopback with a freshly seeded shop of their own; `stack` stops them."""
+    work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{variant.name}-")))
+    shop_url = f"sqlite:///{work_dir / 'shop.db'}"
+    seed(shop_url)
+    assistant = Assistant(work_dir, shop_url, model=variant.model, generator_backend="gpt2",
+                          rasa_env=rasa_env(variant, work_dir, stack))
+    print(f"{variant.name}: starting servers", flush=True)
+    assistant.start()
+    stack.callback(assistant.stop)
+    return assistant
+
+
+def bench(variants: List[Variant], concurrencies: List[int], seconds: float) -> Dict[str, Dict]:
+    with contextlib.ExitStack() as stack:
+        assistants = {variant.name: start_variant(variant, stack) for variant in variants}
+        runs = asyncio.run(measure({name: Load(assistant.url) for name, assistant in assistants.items()},
+                                   concurrencies, seconds))
+        memory = {name: {"rasa": peak_rss_mb(assistant.rasa.process.pid),
+                         "rasa_largest_process": largest_peak_rss_mb(assistant.rasa.process.pid),
+                         "actions": peak_rss_mb(assistant.actions.process.pid)}
+                  for name, assistant in assistants.items()}
+    for name, levels in runs.items():
+        for concurrency, run in levels.items():
+            print(f"{name:14} c={concurrency:>3}  {run['messages_per_second']:7.2f} msg/s  "
+                  f"p50 {run['all']['p50']} ms  p95 {run['all']['p95']} ms  errors {run['errors']}", flush=True)
+    return {variant.name: {"model": variant.model.name, "rasa_workers": variant.workers,
+                           "peak_rss_mb": memory[variant.name], "train_seconds": recorded_train_seconds(variant.model),
+                           "runs": runs[variant.name]}
+            for variant in variants}
 
 
 def recorded_train_seconds(model: Path) -> Optional[float]:
@@ -209,7 +242,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "bench")
     args = parser.parse_args()
 
-    report = {variant.name: bench_variant(variant, args.concurrency, args.seconds) for variant in VARIANTS}
+    report = bench(VARIANTS, args.concurrency, args.seconds)
     ratios = compare(report)
     args.out.mkdir(parents=True, exist_ok=True)
     from benchmarks.report import markdown_summary, plot_latencies

@@ -1,5 +1,6 @@
 """The bench harness's arithmetic: percentiles, error counts, ratios, memory."""
 
+import asyncio
 import os
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from benchmarks.conversations import MIX
 from benchmarks.memory import peak_rss_mb
 from benchmarks.report import markdown_summary
-from benchmarks.rest_load import TurnResult, compare, percentiles, summarise
+from benchmarks.rest_load import SLICES, TurnResult, compare, measure, percentiles, summarise, turn_order
 
 
 def test_percentiles_of_a_known_series():
@@ -69,3 +70,44 @@ def test_ratios_are_against_the_baseline_of_the_same_run():
 
 def test_peak_rss_of_this_process_is_counted():
     assert peak_rss_mb(os.getpid()) > 10
+
+
+def test_every_variant_takes_each_place_in_the_turn_order():
+    names = ["baseline", "bert", "bert-2-workers"]
+    orders = [turn_order(names, slice_number) for slice_number in range(len(names))]
+    assert all(sorted(order) == sorted(names) for order in orders)
+    assert {order[0] for order in orders} == set(names)
+    assert {order[-1] for order in orders} == set(names)
+
+
+class RecordingLoad:
+    """Stands in for a server's load: one answered turn per slice, each slice logged in order."""
+
+    def __init__(self, name, log):
+        self.name, self.log = name, log
+
+    async def converse(self, conversation, results):
+        self.log.append((self.name, "warm-up"))
+
+    async def drive(self, concurrency, seconds, results):
+        self.log.append((self.name, concurrency, seconds))
+        results.append(TurnResult("faq", False, 10.0, True))
+        return 2.0
+
+
+def test_the_variants_take_turns_and_each_pools_its_slices():
+    log = []
+    loads = {name: RecordingLoad(name, log) for name in ("baseline", "bert")}
+    runs = asyncio.run(measure(loads, [1, 8], seconds=30))
+
+    slices = [entry for entry in log if entry[1] != "warm-up"]
+    assert all(entry[1] == "warm-up" for entry in log[: len(log) - len(slices)])  # warm-ups come first
+    assert len(slices) == 2 * 2 * SLICES
+    assert {seconds for _, _, seconds in slices} == {30 / SLICES}
+    at_concurrency_1 = [name for name, concurrency, _ in slices if concurrency == 1]
+    assert at_concurrency_1[:4] == ["baseline", "bert", "bert", "baseline"]
+    for name in loads:
+        for level in ("1", "8"):
+            assert runs[name][level]["turns"] == SLICES
+            assert runs[name][level]["seconds"] == 2.0 * SLICES
+            assert runs[name][level]["messages_per_second"] == 0.5
