@@ -1,12 +1,14 @@
 """Evaluates the assistant's NLU and dialogue for config.yml and the baseline config.
 
 Usage:
-    python -m evaluation.assistant [--folds 5] [--seed 0] [--variants bert baseline] [--out results/evaluation]
+    python -m evaluation.assistant [--folds 5] [--seed 0] [--jobs 1] [--variants bert baseline]
+                                   [--out results/evaluation]
 
-For each config: NLU k-fold cross-validation (`rasa test nlu --cross-validation`) on the
-project's training data (the same folds for every config and run, from `--seed`), and the
-conversation tests (`rasa test core` on tests/test_stories.yml) with the config's trained
-model. Rasa's reports and images land in `<out>/<config>/nlu` and `<out>/<config>/core`;
+For each config: NLU k-fold cross-validation on the project's training data, as
+`rasa test nlu --cross-validation` runs it but resumable fold by fold and `--jobs` folds side
+by side (evaluation/cross_validation.py; the same folds for every config and run, from
+`--seed`), and the conversation tests (`rasa test core` on tests/test_stories.yml) with the
+config's trained model. Rasa's reports and images land in `<out>/<config>/nlu` and `<out>/<config>/core`;
 the side-by-side table in `<out>/summary.md` and `<out>/summary.json`, from the reports of
 every variant found there (so variants can be evaluated in separate runs).
 """
@@ -22,7 +24,6 @@ from typing import Dict, List, Optional
 from actions.config import PROJECT_DIR
 
 RASA = str(Path(sys.executable).with_name("rasa"))
-SEEDED_RASA = [sys.executable, "-m", "evaluation.seeded_rasa"]
 
 
 @dataclass(frozen=True)
@@ -47,21 +48,20 @@ METRICS = {
 }
 
 
-def run_rasa(arguments: List[str], seed: Optional[int] = None) -> None:
-    print("$ rasa " + " ".join(arguments) + ("" if seed is None else f"  (numpy seed {seed})"), flush=True)
-    command = [RASA] if seed is None else [*SEEDED_RASA, str(seed)]
-    subprocess.run([*command, *arguments], cwd=PROJECT_DIR, check=True)
+def run(command: List[str]) -> None:
+    print("$ " + " ".join(command), flush=True)
+    subprocess.run(command, cwd=PROJECT_DIR, check=True)
 
 
-def evaluate(variant: Variant, folds: int, seed: int, out: Path) -> None:
+def evaluate(variant: Variant, folds: int, seed: int, jobs: int, out: Path) -> None:
     nlu_dir, core_dir = out / variant.name / "nlu", out / variant.name / "core"
-    run_rasa([
-        "test", "nlu", "--cross-validation", "--folds", str(folds), "--config", str(variant.config),
-        "--nlu", "data", "--out", str(nlu_dir),
-    ], seed=seed)
+    run([
+        sys.executable, "-m", "evaluation.cross_validation", "--config", str(variant.config),
+        "--folds", str(folds), "--seed", str(seed), "--jobs", str(jobs), "--out", str(nlu_dir),
+    ])
     # No --fail-on-prediction-errors: a failed story is a figure here, not an error.
-    run_rasa([
-        "test", "core", "--model", str(variant.model), "--stories", "tests/test_stories.yml",
+    run([
+        RASA, "test", "core", "--model", str(variant.model), "--stories", "tests/test_stories.yml",
         "--out", str(core_dir),
     ])
     (out / variant.name / "folds").write_text(f"{folds}\n")
@@ -113,12 +113,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0, help="seed of the cross-validation folds")
+    parser.add_argument("--jobs", type=int, default=1, help="folds trained side by side")
     parser.add_argument("--variants", nargs="+", choices=[v.name for v in VARIANTS], default=[v.name for v in VARIANTS])
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "evaluation")
     args = parser.parse_args()
     for variant in VARIANTS:
         if variant.name in args.variants:
-            evaluate(variant, args.folds, args.seed, args.out)
+            evaluate(variant, args.folds, args.seed, args.jobs, args.out)
     found = {variant.name: results_of(variant, args.out) for variant in VARIANTS}
     results = {name: result for name, result in found.items() if result}
     figures = {name: dict(folds=result["folds"], **{metric: read(result) for metric, read in METRICS.items()})

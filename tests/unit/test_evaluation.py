@@ -1,11 +1,10 @@
-"""make evaluate: the same cross-validation folds on every run, and the summary table."""
+"""make evaluate: the same cross-validation folds on every run, kept folds, and the summary table."""
 
-from rasa.nlu.test import generate_folds
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from evaluation.assistant import summary_table
-from evaluation.seeded_rasa import seed_folds
+from evaluation.cross_validation import FoldStore, code_of, fold_key, fold_splits, threads_per_job
 
 
 def three_intents() -> TrainingData:
@@ -16,14 +15,58 @@ def three_intents() -> TrainingData:
 
 
 def held_out_texts(seed: int):
-    seed_folds(seed)
     return [sorted(message.get("text") for message in test.intent_examples)
-            for _, test in generate_folds(5, three_intents())]
+            for _, test in fold_splits(three_intents(), 5, seed)]
 
 
 def test_the_seed_fixes_rasas_cross_validation_folds():
     assert held_out_texts(0) == held_out_texts(0)
     assert held_out_texts(0) != held_out_texts(1)
+    assert sorted(text for fold in held_out_texts(0) for text in fold) == sorted(
+        message.get("text") for message in three_intents().intent_examples)
+
+
+def test_a_kept_fold_is_read_back_only_under_its_key(tmp_path):
+    store = FoldStore(tmp_path)
+    predictions = {"intent": ["a"], "entity": [], "response": []}
+    assert store.load(0, "key-1") is None
+    store.save(0, "key-1", predictions)
+    assert store.load(0, "key-1") == predictions
+    assert store.load(0, "key-2") is None
+    assert store.load(1, "key-1") is None
+
+
+def test_predictions_without_their_key_count_as_unfinished(tmp_path):
+    store = FoldStore(tmp_path)
+    store.save(0, "key-1", {"intent": [], "entity": [], "response": []})
+    (tmp_path / "folds" / "0.key").unlink()  # as if stopped between the two writes
+    assert store.load(0, "key-1") is None
+
+
+def test_the_key_follows_the_config_the_fold_and_the_components_code(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: WhitespaceTokenizer\n")
+    key = fold_key(config, "train", "test")
+    assert fold_key(config, "train", "test") == key
+    assert fold_key(config, "train 2", "test") != key
+    assert fold_key(config, "train", "test 2") != key
+    config.write_text("pipeline:\n  - name: components.onnx_bert_featurizer.OnnxLanguageModelFeaturizer\n")
+    assert fold_key(config, "train", "test") != key
+
+
+def test_only_the_project_packages_a_config_names_are_part_of_its_key(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: WhitespaceTokenizer\n")
+    assert code_of(config) == b""
+    config.write_text("pipeline:\n  - name: components.onnx_bert_featurizer.OnnxLanguageModelFeaturizer\n")
+    assert b"class OnnxLanguageModelFeaturizer" in code_of(config)
+
+
+def test_folds_side_by_side_share_the_cores(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert threads_per_job(1)["TF_INTRA_OP_PARALLELISM_THREADS"] == "2"
+    assert threads_per_job(2)["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
+    assert threads_per_job(3)["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
 
 
 def test_summary_table_puts_the_configs_side_by_side():
