@@ -79,7 +79,8 @@ class Load:
             for turn in conversation.turns:
                 started = time.perf_counter()
                 ok = await self.send(session, sender, turn.text)
-                results.append(TurnResult(conversation.kind, turn.generated, (time.perf_counter() - started) * 1000, ok))
+                milliseconds = (time.perf_counter() - started) * 1000
+                results.append(TurnResult(conversation.kind, turn.generated, milliseconds, ok))
                 if not ok:
                     return
 
