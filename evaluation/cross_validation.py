@@ -128,16 +128,16 @@ def run_fold(args: argparse.Namespace) -> None:
     FoldStore(args.out).save(args.only_fold, fold_key(args.config, train_yaml, yaml_of(test)), predictions)
 
 
-def threads_per_job(jobs: int) -> Dict[str, str]:
-    """TensorFlow's thread pools sized so that `jobs` folds side by side share the cores."""
-    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+def threads_per_job(jobs: int, folds: int) -> Dict[str, str]:
+    """TensorFlow's thread pools sized so that the folds side by side share the cores; one fold gets all."""
+    threads = str(max(1, (os.cpu_count() or 1) // min(jobs, folds)))
     return {"TF_INTRA_OP_PARALLELISM_THREADS": threads, "TF_INTER_OP_PARALLELISM_THREADS": threads,
             "OMP_NUM_THREADS": threads}
 
 
 def run_folds(args: argparse.Namespace, folds: List[int]) -> None:
     """Each fold in its own process (TensorFlow keeps its threads and memory per process), `jobs` at a time."""
-    environment = {**os.environ, **threads_per_job(args.jobs)}
+    environment = {**os.environ, **threads_per_job(args.jobs, len(folds))}
     pending, running, failed = list(folds), {}, []
     while pending or running:
         while pending and len(running) < args.jobs:

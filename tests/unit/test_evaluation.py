@@ -64,9 +64,10 @@ def test_only_the_project_packages_a_config_names_are_part_of_its_key(tmp_path):
 
 def test_folds_side_by_side_share_the_cores(monkeypatch):
     monkeypatch.setattr("os.cpu_count", lambda: 2)
-    assert threads_per_job(1)["TF_INTRA_OP_PARALLELISM_THREADS"] == "2"
-    assert threads_per_job(2)["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
-    assert threads_per_job(3)["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
+    assert threads_per_job(jobs=1, folds=5)["TF_INTRA_OP_PARALLELISM_THREADS"] == "2"
+    assert threads_per_job(jobs=2, folds=5)["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
+    assert threads_per_job(jobs=3, folds=5)["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
+    assert threads_per_job(jobs=2, folds=1)["TF_INTRA_OP_PARALLELISM_THREADS"] == "2"  # the last fold alone
 
 
 def test_summary_table_puts_the_configs_side_by_side():
