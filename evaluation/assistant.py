@@ -50,7 +50,9 @@ METRICS = {
 
 def run(command: List[str]) -> None:
     print("$ " + " ".join(command), flush=True)
-    subprocess.run(command, cwd=PROJECT_DIR, check=True)
+    if subprocess.run(command, cwd=PROJECT_DIR).returncode != 0:
+        sys.exit("make evaluate stopped: the command above failed (its message is above); "
+                 "finished cross-validation folds are kept for the next run")
 
 
 def evaluate(variant: Variant, folds: int, seed: int, jobs: int, out: Path) -> None:

@@ -150,9 +150,9 @@ def run_folds(args: argparse.Namespace, folds: List[int]) -> None:
         pid, status = os.wait()  # whichever fold finishes first frees its place
         fold, _ = running.pop(pid)
         if os.waitstatus_to_exitcode(status) != 0:
-            failed.append(str(fold + 1))
+            failed.append(fold + 1)
     if failed:
-        sys.exit(f"cross-validation: fold(s) {', '.join(failed)} failed; the others are kept, "
+        sys.exit(f"cross-validation: fold(s) {', '.join(map(str, sorted(failed)))} failed; the others are kept, "
                  "so a rerun trains only those")
 
 
@@ -207,11 +207,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.folds < 2 or args.jobs < 1:
         parser.error("--folds must be at least 2 and --jobs at least 1")
+    for path in (args.config, args.data, args.domain):
+        if not path.exists():
+            parser.error(f"{path} does not exist")
     args.config, args.out = args.config.resolve(), args.out.resolve()
-    if args.only_fold is not None:
-        run_fold(args)
-    else:
-        cross_validate(args)
+    from rasa.shared.exceptions import RasaException
+
+    try:
+        run_fold(args) if args.only_fold is not None else cross_validate(args)
+    except RasaException as error:  # bad config or data: Rasa's message, as `rasa test` gives it
+        sys.exit(f"cross-validation: {error}")
 
 
 if __name__ == "__main__":

@@ -49,12 +49,16 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def cross_validate(project: Path, jobs: int = 1) -> str:
-    finished = subprocess.run(
+def run_cross_validation(project: Path, jobs: int = 1) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "evaluation.cross_validation", "--config", str(project / "config.yml"),
          "--data", str(project / "data"), "--domain", str(project / "domain.yml"), "--folds", "2",
          "--jobs", str(jobs), "--out", str(project / "out")],
         cwd=PROJECT_DIR, capture_output=True, text=True)
+
+
+def cross_validate(project: Path, jobs: int = 1) -> str:
+    finished = run_cross_validation(project, jobs)
     assert finished.returncode == 0, finished.stderr[-3000:]
     return finished.stdout
 
@@ -87,3 +91,13 @@ def test_a_rerun_keeps_finished_folds_and_trains_only_the_unfinished(project):
     assert "fold 1/2: kept from an earlier run" in output
     assert "fold 2/2: training" in output
     assert kept_fold_times(project)[0] == kept[0]
+
+
+def test_a_config_rasa_cannot_load_gets_rasas_message_and_no_reports(project):
+    (project / "config.yml").write_text(CONFIG.replace("LogisticRegressionClassifier", "NoSuchClassifier"))
+    finished = run_cross_validation(project, jobs=2)
+    assert finished.returncode != 0
+    assert "Can't load class for name 'NoSuchClassifier'" in finished.stderr
+    assert "fold(s) 1, 2 failed" in finished.stderr
+    assert "Traceback" not in finished.stderr
+    assert not (project / "out" / "intent_report.json").exists()

@@ -1,9 +1,12 @@
 """make evaluate: the same cross-validation folds on every run, kept folds, and the summary table."""
 
+import subprocess
+
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from evaluation.assistant import summary_table
+from evaluation.assistant import run, summary_table
 from evaluation.cross_validation import FoldStore, code_of, fold_key, fold_splits, threads_per_job
 
 
@@ -81,3 +84,11 @@ def test_summary_table_puts_the_configs_side_by_side():
     assert "| intent accuracy | 0.950 | 0.800 |" in table
     assert "| `order_id` entity F1 | 0.990 | n/a |" in table
     assert table.startswith("NLU: 5-fold cross-validation")
+
+
+def test_a_failed_step_stops_the_evaluation_with_a_message_not_a_traceback(monkeypatch):
+    monkeypatch.setattr(subprocess, "run", lambda command, cwd: subprocess.CompletedProcess(command, 1))
+    with pytest.raises(SystemExit) as stopped:
+        run(["rasa", "test", "core"])
+    assert "make evaluate stopped" in str(stopped.value)
+    assert "folds are kept" in str(stopped.value)
