@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy
 
@@ -174,22 +174,19 @@ def write_reports(out: Path, predictions: List[FoldPredictions]) -> None:
         evaluate_response_selections(responses, str(out), **reporting)
 
 
-def kept_predictions(args: argparse.Namespace) -> List[Optional[FoldPredictions]]:
-    """Each fold's predictions from an earlier run under the same key, or None."""
+def cross_validate(args: argparse.Namespace) -> None:
     store = FoldStore(args.out)
     splits = fold_splits(nlu_data(args.data, args.domain, args.folds), args.folds, args.seed)
-    return [store.load(fold, key) for fold, key in enumerate(fold_keys(args.config, splits))]
-
-
-def cross_validate(args: argparse.Namespace) -> None:
-    kept = kept_predictions(args)
+    keys = fold_keys(args.config, splits)
+    kept = [store.load(fold, key) for fold, key in enumerate(keys)]
     for fold, predictions in enumerate(kept):
         if predictions is not None:
             print(f"fold {fold + 1}/{args.folds}: kept from an earlier run", flush=True)
     missing = [fold for fold, predictions in enumerate(kept) if predictions is None]
     if missing:
         run_folds(args, missing)
-        kept = kept_predictions(args)
+        for fold in missing:
+            kept[fold] = store.load(fold, keys[fold])
     write_reports(args.out, kept)
     print(f"cross-validation reports: {args.out}")
 
