@@ -209,6 +209,12 @@ def main() -> None:
             parser.error(f"{path} does not exist")
     args.config, args.out = args.config.resolve(), args.out.resolve()
     from rasa.shared.exceptions import RasaException
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    # As the `rasa` command does: LOG_LEVEL or INFO, not structlog's default that logs every parsed message
+    configure_logging_and_warnings()
+    configure_structlog()
 
     try:
         run_fold(args) if args.only_fold is not None else cross_validate(args)

@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import PROJECT_DIR
 
+EMAIL = "jana.novak@example.com"
+
 # Rasa components that train in seconds without TensorFlow: what is tested is the fold handling.
 CONFIG = """\
 recipe: default.v1
@@ -37,7 +39,7 @@ nlu:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    greetings = ["hi", "hello", "hey", "good morning", "hi there", "hello friend", "hey you", "morning"]
+    greetings = ["hi", "hello", "hey", "good morning", "hi there", "hello friend", "hey you", f"hi, {EMAIL}"]
     tracking = [f"where is order [{order}](order_id)" for order in range(482910, 482918)]
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "nlu.yml").write_text(NLU.format(
@@ -78,6 +80,13 @@ def test_folds_side_by_side_give_rasas_reports_over_all_held_out_examples(projec
     assert entities["order_id"]["f1-score"] == 1.0
     for image in ("intent_confusion_matrix.png", "intent_histogram.png"):
         assert (project / "out" / image).stat().st_size > 0
+
+
+def test_held_out_messages_are_not_logged(project):
+    """Rasa logs each parsed message at debug level; the runner keeps Rasa's default level, INFO."""
+    finished = run_cross_validation(project)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert EMAIL not in finished.stdout + finished.stderr
 
 
 def test_a_rerun_keeps_finished_folds_and_trains_only_the_unfinished(project):
