@@ -19,12 +19,22 @@ GENERATOR_FILES := $(wildcard data/generator/*.yml) scripts/train_generator.py \
 # The chat page's npm packages (rasa-webchat), installed from web/package-lock.json.
 WEB_INSTALLED := web/node_modules/.installed
 
-# Local overrides (see .env.example); the defaults below are the embedded setup.
+# Local overrides (see .env.example); the defaults below are the embedded setup. The secrets
+# (ACTION_SERVER_TOKEN, CONVERSATION_ID_SECRET, TRACKER_ENCRYPTION_KEY) are generated into .env
+# when missing, before any target runs (make reads .env again if that changed it).
+.env: FORCE
+	@python3 scripts/ensure_secrets.py
+FORCE:
 -include .env
+export ACTION_SERVER_TOKEN CONVERSATION_ID_SECRET TRACKER_ENCRYPTION_KEY
 export RASA_PORT ?= 5005
 export ACTIONS_PORT ?= 5055
 WEB_PORT ?= 8080
-export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
+# The action server listens on loopback only; it answers nobody but the Rasa server.
+export ACTIONS_HOST ?= 127.0.0.1
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
+# Pages that may talk to the Rasa server (CORS and socket.io): the chat page of make run.
+export ALLOWED_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/conversations.db
 # One Rasa process: an in-memory lock store. Several (README "Scale-out"): redis.
 export LOCK_STORE_TYPE ?= in_memory
@@ -45,7 +55,7 @@ export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate bench forget-conversations clean
+.PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate bench forget-conversations clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,6 +66,10 @@ $(INSTALLED): requirements.txt requirements-dev.txt requirements-bert.txt
 	@test -x $(PYTHON) || { python310="$$(scripts/find_python310.sh)" && "$$python310" -m venv $(VENV); }
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -r requirements-bert.txt
+	@# Every Python process of the venv (each rasa command, python -m, pytest) masks personal
+	@# data in its logs from its start: personal_data/log_hook.py, run by a .pth file.
+	printf '%s\nimport personal_data.log_hook; personal_data.log_hook.install()\n' "$(CURDIR)" \
+		> "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/brightcart_personal_data.pth"
 	@touch $@
 
 $(WEB_INSTALLED): web/package.json web/package-lock.json
@@ -103,10 +117,11 @@ validate: $(INSTALLED) ## check training data, domain and stories for errors
 run: $(MODEL) $(GENERATOR) $(WEB_INSTALLED) seed-if-missing ## start the action server, the Rasa server (REST + socket.io on port 5005) and the chat page (port 8080)
 	@echo "Starting. When Rasa logs 'Rasa server is up and running', talk to it:"
 	@echo "  web page:  http://localhost:$(WEB_PORT)/$(if $(filter-out 5005,$(RASA_PORT)),?rasa_url=http://localhost:$(RASA_PORT))"
-	@echo "  REST:      curl -s -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"hi\"}'"
+	@echo "  REST:      curl -si -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"message\": \"hi\"}'"
+	@echo "             (then send the X-Conversation-Id of the answer as \"sender\" with the next message)"
 	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"
 	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
-	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --port $(RASA_PORT) --cors "*"
+	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --port $(RASA_PORT) --cors $(ALLOWED_ORIGINS)
 
 shell: $(MODEL) $(GENERATOR) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)

@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
-from actions.formatting import format_day, format_money, format_product_line
+from actions.formatting import echo_customer_text, format_day, format_money, format_product_line
 from actions.generation.replies import send_reply
 from actions.identity import customer_profile, known_customer
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
@@ -35,7 +35,7 @@ class ActionAnswerProductInquiry(Action):
             dispatcher.utter_message(response="utter_shop_unavailable")
             return [SlotSet("product_query", None)]
         if not products:
-            dispatcher.utter_message(response="utter_product_not_found", product_query=query[:80])
+            dispatcher.utter_message(response="utter_product_not_found", product_query=echo_customer_text(query))
             return [SlotSet("product_query", None)]
         best, others = products[0], products[1:]
         dispatcher.utter_message(

@@ -3,7 +3,7 @@ of the Rasa server (this module stays light enough for both to import)."""
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -88,3 +88,66 @@ def tracker_store_url() -> str:
 def conversation_retention_days() -> float:
     """Conversations silent for longer than this are deleted (CONVERSATION_RETENTION_DAYS, default 90)."""
     return float(os.environ.get("CONVERSATION_RETENTION_DAYS") or 90)
+
+
+# --- servers and their secrets (make run generates the secrets into .env) ---
+DEFAULT_ACTIONS_HOST = "127.0.0.1"
+DEFAULT_WEB_PORT = "8080"
+
+
+def actions_host() -> str:
+    """The address the action server listens on (ACTIONS_HOST): loopback unless a deployment
+    puts the Rasa server on another host."""
+    return os.environ.get("ACTIONS_HOST") or DEFAULT_ACTIONS_HOST
+
+
+def action_server_token() -> Optional[str]:
+    """The shared secret every request to the action server carries (ACTION_SERVER_TOKEN);
+    None when unset, and then the action server refuses to start."""
+    return os.environ.get("ACTION_SERVER_TOKEN") or None
+
+
+def conversation_id_secret() -> Optional[str]:
+    """The key the Rasa server signs the conversation ids it issues with (CONVERSATION_ID_SECRET);
+    every Rasa process of one assistant needs the same one."""
+    return os.environ.get("CONVERSATION_ID_SECRET") or None
+
+
+def allowed_origins() -> List[str]:
+    """The web origins whose pages may talk to the Rasa server (ALLOWED_ORIGINS, separated by
+    spaces or commas); default: the chat page of `make run` (WEB_PORT, 8080)."""
+    configured = os.environ.get("ALLOWED_ORIGINS")
+    if configured:
+        return [origin.rstrip("/") for origin in configured.replace(",", " ").split()]
+    port = os.environ.get("WEB_PORT") or DEFAULT_WEB_PORT
+    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+# --- order verification: brute-force limits and expiry ---
+def verification_max_failures() -> int:
+    """Failed verifications of one order number, or with one email or phone, within
+    VERIFICATION_BLOCK_MINUTES that block it for everyone (VERIFICATION_MAX_FAILURES, default 5)."""
+    return int(os.environ.get("VERIFICATION_MAX_FAILURES") or 5)
+
+
+def verification_block_minutes() -> float:
+    """The window failures are counted in, and how long a block lasts after the failure that
+    caused it (VERIFICATION_BLOCK_MINUTES, default 15)."""
+    return float(os.environ.get("VERIFICATION_BLOCK_MINUTES") or 15)
+
+
+def verification_ttl_minutes() -> float:
+    """How long a proof (order number + email or phone) lets the customer see the order before
+    they are asked again (VERIFICATION_TTL_MINUTES, default 15)."""
+    return float(os.environ.get("VERIFICATION_TTL_MINUTES") or 15)
+
+
+# --- conversations at rest: the tracker store's encryption (stores/tracker_store.py) ---
+MIN_TRACKER_ENCRYPTION_KEY_LENGTH = 32
+
+
+def tracker_encryption_key() -> Optional[str]:
+    """The secret the tracker store derives its encryption key from (TRACKER_ENCRYPTION_KEY): a
+    random string of at least 32 characters, the same for every Rasa process of one assistant
+    (make run generates it into .env). None when unset, and then the Rasa server does not start."""
+    return os.environ.get("TRACKER_ENCRYPTION_KEY") or None

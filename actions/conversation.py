@@ -1,15 +1,38 @@
-"""Reading the conversation history the action server receives with each tracker."""
+"""Reading the conversation history the action server receives with each tracker, and
+answering a turn whose action failed.
 
-from typing import Iterator, Optional, Text
+Events come from the Rasa server; anything in them may be missing or of another type, and
+reading them never raises.
+"""
+
+import logging
+import traceback
+from typing import Any, Dict, Iterator, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+logger = logging.getLogger(__name__)
+
+
+def _events(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The tracker's events that are dicts (a tracker from the wire may hold anything)."""
+    events = tracker.events if isinstance(tracker.events, list) else []
+    return [event for event in events if isinstance(event, dict)]
+
+
+def _intent_name(event: Dict[Text, Any]) -> Optional[Text]:
+    parse_data = event.get("parse_data")
+    intent = parse_data.get("intent") if isinstance(parse_data, dict) else None
+    name = intent.get("name") if isinstance(intent, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def user_intents_newest_first(tracker: Tracker) -> Iterator[Optional[Text]]:
     """Yields the intent name of each customer message, the latest message first."""
-    for event in reversed(tracker.events):
+    for event in reversed(_events(tracker)):
         if event.get("event") == "user":
-            yield (event.get("parse_data") or {}).get("intent", {}).get("name")
+            yield _intent_name(event)
 
 
 # The intents that start order_lookup_form: each needs a verified order.
@@ -34,11 +57,11 @@ def current_order_request(tracker: Tracker) -> Optional[Text]:
     requests themselves; they must not change what the customer asked for.
     """
     activated = False
-    for event in reversed(tracker.events):
+    for event in reversed(_events(tracker)):
         if event.get("event") == "active_loop" and event.get("name") == "order_lookup_form":
             activated = True
         elif activated and event.get("event") == "user":
-            intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+            intent = _intent_name(event)
             if intent in ORDER_REQUEST_INTENTS:
                 return intent
     return next((i for i in user_intents_newest_first(tracker) if i in ORDER_REQUEST_INTENTS), None)
@@ -50,9 +73,10 @@ SLOT_RESETS = ("restart", "session_started", "reset_slots")
 
 def slot_before_latest_message(tracker: Tracker, slot: Text) -> Optional[object]:
     """The slot's value before the customer's latest message set anything."""
-    user_indices = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    events = _events(tracker)
+    user_indices = [i for i, event in enumerate(events) if event.get("event") == "user"]
     value = None
-    for event in tracker.events[: user_indices[-1] if user_indices else 0]:
+    for event in events[: user_indices[-1] if user_indices else 0]:
         if event.get("event") == "slot" and event.get("name") == slot:
             value = event.get("value")
         elif event.get("event") in SLOT_RESETS:
@@ -62,8 +86,8 @@ def slot_before_latest_message(tracker: Tracker, slot: Text) -> Optional[object]
 
 def recent_user_messages(tracker: Tracker, limit: int) -> str:
     """The customer's last `limit` messages, oldest first, one per line."""
-    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    return "\n".join(t for t in texts[-limit:] if t)
+    texts = [e.get("text") for e in _events(tracker) if e.get("event") == "user"]
+    return "\n".join(t for t in texts[-limit:] if isinstance(t, str) and t)
 
 
 # Words that show a customer is frustrated, besides having complained in this conversation.
@@ -77,5 +101,24 @@ def customer_mood(tracker: Tracker) -> Text:
     """`upset` if the customer complained in this conversation or sounds frustrated now, else `neutral`."""
     if "complaint" in user_intents_newest_first(tracker):
         return "upset"
-    text = (tracker.latest_message or {}).get("text") or ""
-    return "upset" if any(word in text.lower() for word in UPSET_WORDS) else "neutral"
+    return "upset" if any(word in latest_text(tracker).lower() for word in UPSET_WORDS) else "neutral"
+
+
+def latest_text(tracker: Tracker) -> Text:
+    """The text of the customer's latest message ("" if there is none)."""
+    latest = tracker.latest_message if isinstance(tracker.latest_message, dict) else {}
+    text = latest.get("text")
+    return text if isinstance(text, str) else ""
+
+
+# --- a turn whose action failed ---
+FAILURE_RESPONSE = "utter_something_went_wrong"
+
+
+def apologise_for_failure(dispatcher: CollectingDispatcher, action_name: Text, error: BaseException) -> None:
+    """Answers with an apology and a human contact, and logs where the error happened and its
+    type only: its message can quote customer data."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown place"
+    logger.error("%s failed with %s at %s", action_name, type(error).__name__, where)
+    dispatcher.utter_message(response=FAILURE_RESPONSE)

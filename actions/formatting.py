@@ -1,8 +1,9 @@
-"""How dates, statuses and tracking timelines read in replies."""
+"""How dates, statuses, tracking timelines and quoted customer text read in replies."""
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
-from typing import Iterable, Tuple, Union
+from typing import Any, Iterable, Tuple, Union
 
 from actions.db.repository import ProductInfo, TrackingCheckpoint
 
@@ -53,3 +54,35 @@ def format_money(amount: Decimal, currency: str = "EUR") -> str:
 def format_product_line(product: ProductInfo) -> str:
     """"- AeroBuds Pro wireless earbuds (BC-AU-0003), €89.00"."""
     return f"- {product.name} ({product.sku}), {format_money(product.price)}"
+
+
+# Characters that start markup in a client that renders bot text as HTML (<, >, &, ") or as
+# Markdown, as rasa-webchat does (links and images [..](..), emphasis, code, escapes). A
+# customer's words need none of them in a quote; they are left out rather than escaped,
+# because "&lt;" would show as such in every client that renders plain text.
+ECHO_MARKUP_CHARACTERS = frozenset('<>&"`[]*_~\\')
+# Enough for a product name or an address line; a pasted essay is not repeated back.
+ECHO_MAX_CHARS = 80
+
+
+def echo_customer_text(text: Any) -> str:
+    """What a reply may quote of text the customer typed: one line without markup characters
+    or invisible ones (controls, bidi overrides), at most ECHO_MAX_CHARS long.
+
+    Every reply that repeats customer input passes it through here first.
+
+    Args:
+        text: what the customer typed (a slot value or message text); anything but a
+            string quotes as empty.
+    """
+    if not isinstance(text, str):
+        return ""
+    visible = "".join(
+        " " if unicodedata.category(character).startswith("C") else character
+        for character in text
+        if character not in ECHO_MARKUP_CHARACTERS
+    )
+    line = " ".join(visible.split())
+    if len(line) <= ECHO_MAX_CHARS:
+        return line
+    return line[: ECHO_MAX_CHARS - 1].rstrip() + "\u2026"

@@ -21,7 +21,7 @@ from actions.generation.formulation import Profile
 from actions.generation.replies import send_reply
 from actions.identity import customer_profile, known_customer
 from actions.privacy import mask_address, mask_email
-from actions.shop import ask_shop, shop_repository
+from actions.shop import ask_shop, change_shop, shop_repository
 
 # The order requests that change the order, and the change each one asks for.
 REQUEST_CHANGES = {
@@ -192,18 +192,23 @@ async def tell_refund_refusal(
 
 
 async def make_change(dispatcher: CollectingDispatcher, tracker: Tracker, change: Text, order: OrderSummary) -> None:
-    """Makes the confirmed change in one transaction and tells the outcome."""
+    """Makes the confirmed change in one transaction and tells the outcome.
+
+    Raises:
+        ShopUnavailable: the change failed and nothing was changed; only then is the customer
+            told that it failed (change_shop waits for the real outcome).
+    """
     repository, now = shop_repository(), clock.now()
     if change == "cancel":
-        outcome = await ask_shop(repository.cancel_order, order.order_id, now)
+        outcome = await change_shop(repository.cancel_order, order.order_id, now)
     elif change in KIND_TEXT:
-        outcome = await ask_shop(
+        outcome = await change_shop(
             repository.request_refund, order.order_id, change, tracker.get_slot("refund_reason") or "", now
         )
     elif change == "address":
-        outcome = await ask_shop(repository.change_shipping_address, order.order_id, requested_address(tracker))
+        outcome = await change_shop(repository.change_shipping_address, order.order_id, requested_address(tracker))
     else:
-        outcome = await ask_shop(
+        outcome = await change_shop(
             repository.change_item_quantity, order.order_id, tracker.get_slot("change_item"),
             int(tracker.get_slot("change_quantity")),
         )

@@ -3,16 +3,23 @@
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
-from actions.conversation import current_order_request, recent_user_messages
+from actions.conversation import apologise_for_failure, current_order_request, recent_user_messages
 from actions.db.repository import NOT_YET_SHIPPED_STATUSES, OrderSummary
 from actions.formatting import STATUS_TEXT, format_checkpoint, format_day, format_items, format_money, format_timeline
 from actions.forms.order_lookup_form import verification_locked
 from actions.generation.replies import send_reply
-from actions.identity import customer_profile, has_identity_proof, verified_order
+from actions.identity import (
+    VERIFIED_AT_SLOT,
+    VerificationBlocked,
+    customer_profile,
+    has_identity_proof,
+    proof_expired,
+    verified_order,
+)
 from actions.logistics import DatabaseTrackingProvider
 from actions.order_changes import KIND_TEXT, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
@@ -123,6 +130,16 @@ class ActionAnswerOrderRequest(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
+        said_before = len(dispatcher.messages)
+        try:
+            return await self._answer(dispatcher, tracker)
+        except Exception as error:  # noqa: BLE001 - the turn is answered whatever failed
+            # A half-given answer would mislead; the apology replaces it.
+            del dispatcher.messages[said_before:]
+            apologise_for_failure(dispatcher, self.name(), error)
+            return []
+
+    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
         if verification_locked(tracker):
             dispatcher.utter_message(response="utter_verification_locked")
             return []
@@ -133,6 +150,11 @@ class ActionAnswerOrderRequest(Action):
         try:
             # Verified again here: nothing is disclosed on slots alone.
             order = await verified_order(tracker)
+            if order is None and proof_expired(tracker):
+                # The form asks for the email or phone again before anything is shown.
+                dispatcher.utter_message(response="utter_verification_expired")
+                return [SlotSet("order_contact", None), SlotSet(VERIFIED_AT_SLOT, None),
+                        FollowupAction("order_lookup_form")]
             if order is None:
                 dispatcher.utter_message(response="utter_order_not_verified")
                 return [SlotSet("order_contact", None)]
@@ -142,4 +164,7 @@ class ActionAnswerOrderRequest(Action):
             await ANSWERS[request](dispatcher, tracker, order)
         except ShopUnavailable:
             dispatcher.utter_message(response="utter_shop_unavailable")
+        except VerificationBlocked:
+            dispatcher.utter_message(response="utter_verification_blocked")
+            return [SlotSet("order_contact", None), SlotSet(VERIFIED_AT_SLOT, None)]
         return []

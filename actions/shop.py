@@ -3,7 +3,8 @@
 import asyncio
 import functools
 import logging
-from typing import Any, Callable, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,17 +26,40 @@ def shop_repository() -> ShopRepository:
 
 
 async def ask_shop(query: Callable[..., Result], *args: Any) -> Result:
-    """Runs a repository call in a worker thread, bounded by DB_TIMEOUT_SECONDS.
+    """Runs a repository read in a worker thread, bounded by DB_TIMEOUT_SECONDS.
+
+    A read that runs late is only abandoned: its answer is dropped, and it changes nothing.
 
     Raises:
         ShopUnavailable: the database failed or was too slow. Only the query name and
             error type are logged: driver messages can quote customer data.
     """
     loop = asyncio.get_running_loop()
-    try:
+    with _failures_reported(query):
         return await asyncio.wait_for(
             loop.run_in_executor(None, functools.partial(query, *args)), config.db_timeout_seconds()
         )
+
+
+async def change_shop(change: Callable[..., Result], *args: Any) -> Result:
+    """Runs a repository change in a worker thread and waits for its real outcome.
+
+    No timer abandons it: a change left running could still commit after the customer heard
+    that it failed. The database bounds its waits instead (actions.db.engine.make_engine), so it
+    ends committed, and this returns, or rolled back, and this raises.
+
+    Raises:
+        ShopUnavailable: the change failed and was rolled back. Logged as in ask_shop.
+    """
+    loop = asyncio.get_running_loop()
+    with _failures_reported(change):
+        return await loop.run_in_executor(None, functools.partial(change, *args))
+
+
+@contextmanager
+def _failures_reported(call: Callable[..., Any]) -> Iterator[None]:
+    try:
+        yield
     except (SQLAlchemyError, OSError, asyncio.TimeoutError) as error:
-        logger.error("shop database call %s failed: %s", getattr(query, "__name__", query), type(error).__name__)
+        logger.error("shop database call %s failed: %s", getattr(call, "__name__", call), type(error).__name__)
         raise ShopUnavailable from error

@@ -4,21 +4,41 @@ import re
 import unicodedata
 from typing import Optional
 
-# Brightcart order numbers are 6 digits; customers also write "#482913",
-# "ORD-482913", "ord482913" or "order no. 482913".
-_ORDER_ID = re.compile(r"^(?:(?:ord(?:er)?|no|nr|number)[\s.:#-]*)*#?\s*(\d{6})$", re.IGNORECASE | re.ASCII)
+# Brightcart order numbers are 6 digits; customers also write "#482913", "ORD-482913",
+# "ord482913", "order no. 482913", "(482913)" or "482 913". ASCII digits only: "²" or "٤"
+# pass str.isdigit() but are no order number.
+_ORDER_ID = re.compile(
+    r"(?:(?:ord(?:er)?|no|nr|number)[ .:#-]*)*#? ?(\d(?: ?\d){5})[.,;:!?]?", re.IGNORECASE | re.ASCII
+)
+_BRACKETS = ("()", "[]", "{}", "<>")
+# Longer text is a sentence or garbage, never just an order number; checked before any regex.
+_MAX_ORDER_ID_TEXT = 40
+
+
+def _without_invisible_characters(text: str) -> str:
+    """`text` without format characters (zero-width spaces and joiners, soft hyphens, BOM,
+    bidi marks), with every kind of space as one plain space, trimmed."""
+    visible = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return " ".join(visible.split())
 
 
 def normalise_order_id(text: Optional[str]) -> Optional[str]:
     """Returns the 6-digit order number written in `text`, or None if it is not one.
 
+    The one place that reads order numbers: callers convert only its result to int.
+
     Args:
-        text: what the customer wrote or what the entity extractor found.
+        text: what the customer wrote or what the entity extractor found (anything else,
+            such as a number or a list, is not an order number).
     """
-    if not isinstance(text, str):
+    if not isinstance(text, str) or len(text) > _MAX_ORDER_ID_TEXT:
         return None
-    match = _ORDER_ID.match(text.strip())
-    return match.group(1) if match else None
+    text = _without_invisible_characters(text)
+    for opening, closing in _BRACKETS:
+        if text.startswith(opening) and text.endswith(closing):
+            text = text[1:-1].strip()
+    match = _ORDER_ID.fullmatch(text)
+    return match.group(1).replace(" ", "") if match else None
 
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", re.IGNORECASE)

@@ -21,10 +21,9 @@ import json
 import statistics
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import aiohttp
 
@@ -62,7 +61,7 @@ class TurnResult:
 
 
 class Load:
-    """Conversations from the mix, each under a new sender id, sent turn by turn.
+    """Conversations from the mix, each a new one on the server, sent turn by turn.
 
     Each conversation has a connection of its own, as each customer's browser would. With
     several Sanic workers a connection stays with the worker that accepted it, so a few
@@ -74,24 +73,28 @@ class Load:
         self.conversations: Iterator[Conversation] = itertools.cycle(MIX)
 
     async def converse(self, conversation: Conversation, results: List[TurnResult]) -> None:
-        sender = uuid.uuid4().hex
+        sender: Optional[str] = None
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_LIMIT_SECONDS)) as session:
             for turn in conversation.turns:
                 started = time.perf_counter()
-                ok = await self.send(session, sender, turn.text)
+                ok, sender = await self.send(session, sender, turn.text)
                 milliseconds = (time.perf_counter() - started) * 1000
                 results.append(TurnResult(conversation.kind, turn.generated, milliseconds, ok))
                 if not ok:
                     return
 
-    async def send(self, session: aiohttp.ClientSession, sender: str, text: str) -> bool:
-        """True if the server answered 200 with at least one reply."""
+    async def send(
+        self, session: aiohttp.ClientSession, sender: Optional[str], text: str
+    ) -> Tuple[bool, Optional[str]]:
+        """Whether the server answered 200 with at least one reply, and the conversation's id
+        (`sender` None: the message starts a conversation, whose id the answer names)."""
+        body = {"message": text, **({"sender": sender} if sender else {})}
         try:
-            async with session.post(self.url, json={"sender": sender, "message": text}) as response:
+            async with session.post(self.url, json=body) as response:
                 replies = await response.json() if response.status == 200 else []
-                return bool(replies)
+                return bool(replies), response.headers.get("X-Conversation-Id", sender)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-            return False
+            return False, sender
 
     async def drive(self, concurrency: int, seconds: float, results: List[TurnResult]) -> float:
         """`concurrency` users start conversations until `seconds` have passed; each finishes the one it is in.

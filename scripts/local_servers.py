@@ -1,13 +1,13 @@
 """Starts the real action server and Rasa server on free loopback ports (tests, benchmarks)."""
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -80,10 +80,18 @@ class Server:
             self.process.wait()
 
 
+# The secrets `make run` generates into .env (scripts/ensure_secrets.py), fresh for each assistant.
+SECRET_NAMES = ("ACTION_SERVER_TOKEN", "CONVERSATION_ID_SECRET", "TRACKER_ENCRYPTION_KEY")
+# Where the tests' pages come from; a test serving the chat page adds its own origin.
+TEST_ALLOWED_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
+
+
 def server_env(actions_port: int, commerce_db_url: str, tracker_store_url: str, generator_backend: str) -> Dict[str, str]:
     """The environment both servers read (endpoints.yml, actions/config.py), as `make run` sets it."""
     return dict(
         os.environ,
+        **{name: secrets.token_urlsafe(32) for name in SECRET_NAMES},
+        ALLOWED_ORIGINS=TEST_ALLOWED_ORIGINS,
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
         TRACKER_STORE_URL=tracker_store_url,
         COMMERCE_DB_URL=commerce_db_url,
@@ -120,7 +128,7 @@ def rasa_server(port: int, model: Path, env: Dict[str, str], log_dir: Path, name
         name,
         [str(RASA), "run", "--model", str(model), "--port", str(port),
          # As `make run` starts it: the chat page comes from another origin (port).
-         "--interface", "127.0.0.1", "--cors", "*"],
+         "--interface", "127.0.0.1", "--cors", *env["ALLOWED_ORIGINS"].split()],
         f"http://127.0.0.1:{port}/webhooks/rest/",
         dict(env, **rasa_server_settings()),
         log_dir,
@@ -141,6 +149,8 @@ class Assistant:
         if not model.exists():
             raise RuntimeError(f"{model} is missing: run `make train` (make test does it).")
         self.actions_port, self.rasa_port = free_port(), free_port()
+        # The test's name of each REST conversation -> the id the server issued for it.
+        self.conversation_ids: Dict[str, str] = {}
         self.tracker_db = work_dir / "conversations.db"
         env = server_env(self.actions_port, commerce_db_url, f"sqlite:///{self.tracker_db}", generator_backend)
         self.actions = action_server(self.actions_port, env, work_dir)
@@ -150,13 +160,28 @@ class Assistant:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def say(self, text: str, sender: Optional[str] = None) -> List[str]:
-        """Sends `text` over the REST channel and returns the texts of the replies."""
+    def send(
+        self, text: str, sender: Optional[str] = None, metadata: Optional[dict] = None, headers: Optional[dict] = None
+    ) -> requests.Response:
+        """Posts `text` to the REST channel and returns the HTTP response.
+
+        Args:
+            sender: the test's name for the conversation: its first message starts one and
+                the id the server issued for it is used from then on. None: a conversation of its own.
+        """
+        body = {"message": text, **({"metadata": metadata} if metadata is not None else {})}
+        if sender in self.conversation_ids:
+            body["sender"] = self.conversation_ids[sender]
         response = requests.post(
-            f"{self.url}/webhooks/rest/webhook",
-            json={"sender": sender or uuid.uuid4().hex, "message": text},
-            timeout=REPLY_LIMIT_SECONDS,
+            f"{self.url}/webhooks/rest/webhook", json=body, headers=headers or {}, timeout=REPLY_LIMIT_SECONDS
         )
+        if sender is not None and "X-Conversation-Id" in response.headers:
+            self.conversation_ids.setdefault(sender, response.headers["X-Conversation-Id"])
+        return response
+
+    def say(self, text: str, sender: Optional[str] = None) -> List[str]:
+        """Sends `text` over the REST channel (see `send`) and returns the texts of the replies."""
+        response = self.send(text, sender)
         assert response.status_code == 200, response.text
         return [message.get("text", "") for message in response.json()]
 

@@ -1,16 +1,87 @@
-"""Serves the chat page, web/ with its npm packages, over HTTP: serve_web.py [--port 8080] [--bind ADDRESS]."""
+"""Serves the chat page, web/ with its npm packages, over HTTP, with the same security headers
+as deploy/nginx: serve_web.py [--port 8080] [--bind ADDRESS] [--rasa-url URL] [--allow-rasa-url URL ...]."""
 
 import argparse
 import functools
+import io
+import json
 import urllib.parse
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO, Dict, List, Optional
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+LOCATION_SCRIPT_PATH = "/assistant-location.js"
+DEFAULT_RASA_URL = "http://localhost:5005"
+
+# As deploy/nginx/assistant.conf.template sends them (tests/security/test_web_exposure.py
+# compares the two). The page is never framed, nor does it need camera, microphone and the like.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+# Everything from this origin; the widget's inline styles; connections to this origin and the
+# Rasa servers the page may use. Its @import of a Google web font is refused (works offline).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'{rasa_sources}; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def web_origin(url: str) -> str:
+    """The origin ("http://host:port") of an http(s) URL; argparse's check of --rasa-url."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(rasa_origins: List[str]) -> str:
+    """The page's policy, letting it reach the given Rasa servers over HTTP and WebSocket."""
+    sources = [
+        source
+        for origin in rasa_origins
+        for source in (origin, origin.replace("http", "ws", 1))  # http->ws, https->wss
+    ]
+    return CONTENT_SECURITY_POLICY.format(rasa_sources="".join(f" {source}" for source in sources))
+
+
+def location_script(rasa_url: str, other_rasa_urls: List[str]) -> bytes:
+    """web/assistant-location.js as this server states it (see that file)."""
+    location = {"rasaUrl": rasa_url, "otherRasaUrls": other_rasa_urls}
+    return f"window.BRIGHTCART_ASSISTANT = {json.dumps(location)};\n".encode()
 
 
 class PageRequestHandler(SimpleHTTPRequestHandler):
-    """Static files from web/, logged without their query: a demo URL can carry a shop token."""
+    """Static files from web/ with the security headers, and the Rasa server's location;
+    logged without their query, which a page link may carry."""
+
+    def __init__(self, *args, headers: Dict[str, str], location: bytes, **kwargs):
+        # Set before the base class, which handles the request while it initialises.
+        self.security_headers, self.location = headers, location
+        super().__init__(*args, **kwargs)
+
+    def end_headers(self) -> None:
+        for name, value in self.security_headers.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def send_head(self) -> Optional[BinaryIO]:
+        if urllib.parse.urlsplit(self.path).path != LOCATION_SCRIPT_PATH:
+            return super().send_head()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/javascript")
+        self.send_header("Content-Length", str(len(self.location)))
+        self.end_headers()
+        return io.BytesIO(self.location)
+
+    def list_directory(self, path) -> None:
+        # As nginx: no listings of web/ and its npm packages.
+        self.send_error(404)
+        return None
 
     def log_request(self, code="-", size="-") -> None:
         status = getattr(code, "value", code)  # an HTTPStatus, or "-"
@@ -21,8 +92,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--bind", default="0.0.0.0", help="address to listen on (default: all, like the Rasa server)")
+    parser.add_argument(
+        "--rasa-url", type=web_origin, default=DEFAULT_RASA_URL,
+        help=f"the Rasa server the chat talks to (default: {DEFAULT_RASA_URL})",
+    )
+    parser.add_argument(
+        "--allow-rasa-url", type=web_origin, action="append", default=[], metavar="URL",
+        help="another Rasa server a page link may choose with ?rasa_url= (repeatable)",
+    )
     args = parser.parse_args()
-    handler = functools.partial(PageRequestHandler, directory=str(WEB_DIR))
+    handler = functools.partial(
+        PageRequestHandler,
+        directory=str(WEB_DIR),
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Security-Policy": content_security_policy([args.rasa_url, *args.allow_rasa_url]),
+        },
+        location=location_script(args.rasa_url, args.allow_rasa_url),
+    )
     with ThreadingHTTPServer((args.bind, args.port), handler) as server:
         try:
             server.serve_forever()

@@ -6,6 +6,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -152,6 +153,15 @@ class Refund(Base):
 
     order = relationship("Order", back_populates="refunds")
 
+    # At most one refund or return in progress per order (a rejected one no longer counts),
+    # whoever writes the table: the database's backstop behind the repository's check.
+    __table_args__ = (
+        Index(
+            "one_open_refund_per_order", order_id, unique=True,
+            sqlite_where=status != "rejected", postgresql_where=status != "rejected",
+        ),
+    )
+
 
 class Invoice(Base):
     __tablename__ = "invoices"
@@ -194,3 +204,17 @@ class Promotion(Base):
     category = Column(String(40))
     valid_from = Column(Date, nullable=False)
     valid_until = Column(Date, nullable=False)
+
+
+class FailedVerification(Base):
+    """One failed attempt to prove an order is the customer's, counted against the order number
+    and the email or phone tried, whichever conversation it came from."""
+
+    __tablename__ = "failed_verifications"
+
+    id = Column(Integer, primary_key=True)
+    # No foreign key: guesses of order numbers that do not exist count the same.
+    order_id = Column(Integer, nullable=False, index=True)
+    # A keyed hash of the normalised email or phone, never the contact itself.
+    contact_key = Column(String(64), nullable=False, index=True)
+    failed_at = Column(DateTime, nullable=False, index=True)

@@ -1,7 +1,9 @@
 """Intention-named queries and changes on the commerce database; actions call only these.
 
 Results are plain frozen dataclasses, so no session or ORM object leaves this module.
-Every change runs in one transaction: it commits fully or not at all.
+Every change runs in one transaction: it commits fully or not at all. Changes to one order run
+one after another, and confirming the same change again changes nothing more: concurrent
+confirmations make it once, and the others are told it is already made.
 """
 
 import abc
@@ -17,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from actions.db.engine import session_scope
+from actions.db.engine import change_scope, session_scope
 from actions.db.models import (
     CUSTOMER_TIERS,
     Customer,
@@ -119,7 +121,12 @@ class PromotionInfo:
 
 @dataclass(frozen=True)
 class ChangeOutcome:
-    """What happened to a requested change: `done`, or why not (`status` is the order's)."""
+    """What happened to a requested change: `done`, or why not (`status` is the order's).
+
+    A change found already made is `done` with the reason saying so (`already_cancelled`,
+    `already_changed`); a refund or return already open is not done (`already_requested`) and
+    carries that one's reference.
+    """
 
     done: bool
     status: str
@@ -225,6 +232,9 @@ class SqlShopRepository(ShopRepository):
     def _session(self):
         return session_scope(self._engine)
 
+    def _change(self):
+        return change_scope(self._engine)
+
     # --- orders ---
 
     def find_verified_order(self, order_id: int, contact: str) -> Optional[OrderSummary]:
@@ -268,7 +278,7 @@ class SqlShopRepository(ShopRepository):
             return _change_refusal(order, change, now)
 
     def cancel_order(self, order_id: int, now: dt.datetime) -> ChangeOutcome:
-        with self._session() as session:
+        with self._change() as session:
             order = _lock_order(session, order_id)
             refusal = _change_refusal(order, "cancel", now)
             if refusal == "already_cancelled":
@@ -280,7 +290,7 @@ class SqlShopRepository(ShopRepository):
             return ChangeOutcome(done=True, status="cancelled")
 
     def request_refund(self, order_id: int, kind: str, reason: str, now: dt.datetime) -> ChangeOutcome:
-        with self._session() as session:
+        with self._change() as session:
             order = _lock_order(session, order_id)
             refusal = _change_refusal(order, kind, now)
             if refusal:
@@ -310,11 +320,13 @@ class SqlShopRepository(ShopRepository):
             return [RefundInfo(r.reference, r.order_id, r.kind, r.amount, r.status, r.created_at) for r in refunds]
 
     def change_shipping_address(self, order_id: int, address: ShippingAddress) -> ChangeOutcome:
-        with self._session() as session:
+        with self._change() as session:
             order = _lock_order(session, order_id)
             refusal = _change_refusal(order, "address")
             if refusal:
                 return ChangeOutcome(done=False, status=order.status, reason=refusal)
+            if _shipping_address(order) == address:
+                return ChangeOutcome(done=True, status=order.status, reason="already_changed")
             order.ship_street = address.street
             order.ship_postcode = address.postcode
             order.ship_city = address.city
@@ -324,7 +336,7 @@ class SqlShopRepository(ShopRepository):
     def change_item_quantity(self, order_id: int, product_name: str, quantity: int) -> ChangeOutcome:
         if quantity < 0:
             raise ValueError("quantity must not be negative")
-        with self._session() as session:
+        with self._change() as session:
             order = _lock_order(session, order_id)
             refusal = _change_refusal(order, "items")
             item = next((i for i in order.items if i.product.name.lower() == product_name.lower()), None)
@@ -334,6 +346,8 @@ class SqlShopRepository(ShopRepository):
                 refusal = "last_item"
             if refusal:
                 return ChangeOutcome(done=False, status=order.status, reason=refusal)
+            if item.quantity == quantity:
+                return ChangeOutcome(done=True, status=order.status, reason="already_changed", amount=order.total)
             if quantity == 0:
                 order.items.remove(item)
             else:
@@ -411,7 +425,7 @@ class SqlShopRepository(ShopRepository):
         order_id: Optional[int] = None,
         conversation_id: Optional[str] = None,
     ) -> str:
-        with self._session() as session:
+        with self._change() as session:
             ticket = SupportTicket(
                 reference=_free_reference(session, SupportTicket, "TCK"),
                 kind=kind,
@@ -427,7 +441,7 @@ class SqlShopRepository(ShopRepository):
     def queue_handoff(
         self, conversation_id: str, summary: str, now: dt.datetime, customer_id: Optional[int] = None
     ) -> Tuple[str, int]:
-        with self._session() as session:
+        with self._change() as session:
             waiting = select(SupportTicket).where(SupportTicket.kind == "handoff", SupportTicket.status == "open")
             ticket = session.execute(
                 waiting.where(SupportTicket.conversation_id == conversation_id)
@@ -472,12 +486,17 @@ def _load_order(session: Session, order_id: int) -> Optional[Order]:
 
 
 def _lock_order(session: Session, order_id: int) -> Order:
-    # FOR UPDATE on PostgreSQL serialises concurrent changes to one order;
-    # SQLite ignores it and serialises writers itself.
+    # FOR UPDATE on PostgreSQL serialises concurrent changes to one order, and the one that
+    # waited reads what the other committed; SQLite ignores it: there the change's whole
+    # transaction holds the write lock (change_scope).
     order = session.execute(select(Order).where(Order.id == order_id).with_for_update()).scalar_one_or_none()
     if order is None:
         raise OrderNotFound(order_id)
     return order
+
+
+def _shipping_address(order: Order) -> ShippingAddress:
+    return ShippingAddress(order.ship_street, order.ship_postcode, order.ship_city, order.ship_country)
 
 
 def _open_refund(order: Order) -> Optional[Refund]:

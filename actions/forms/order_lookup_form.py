@@ -1,20 +1,34 @@
 """Validation of order_lookup_form: the order number, the proof that it is the customer's
 (the email or phone on it, unless the shop signed its customer in), and, for a change the
-order still allows, the change's details and the customer's confirmation."""
+order still allows, the change's details and the customer's confirmation.
+
+A proof older than VERIFICATION_TTL_MINUTES is forgotten and asked for again. A turn whose
+validation fails is answered with an apology, and the values it was validating are asked again.
+"""
 
 import difflib
+import math
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Set, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import clock
-from actions.conversation import slot_before_latest_message
+from actions.conversation import apologise_for_failure, latest_text, slot_before_latest_message
 from actions.formatting import format_items
-from actions.identity import proven_order, signed_in_customer_id, verified_order
+from actions.identity import (
+    VERIFIED_AT_SLOT,
+    VerificationBlocked,
+    proof_expired,
+    proof_given_now,
+    proven_order,
+    signed_in_customer_id,
+    verified_order,
+)
 from actions.order_changes import CHANGE_DETAIL_SLOTS, CHANGE_SLOTS, requested_change
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
 from actions.validation import (
@@ -34,6 +48,7 @@ MAX_VERIFICATION_ATTEMPTS = 3
 VERIFICATION_SLOTS = ["order_id", "order_contact"]
 # What it needs when the shop signed in the order's own customer.
 SIGNED_IN_SLOTS = ["order_id"]
+FORM_SLOTS = VERIFICATION_SLOTS + CHANGE_SLOTS
 
 
 def first_value(slot_value: Any) -> Optional[Any]:
@@ -44,9 +59,21 @@ def first_value(slot_value: Any) -> Optional[Any]:
     return slot_value
 
 
+def failed_verifications(tracker: Tracker) -> float:
+    """How many verifications failed in this conversation (0 for anything but a number)."""
+    value = tracker.get_slot("verification_failures")
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
+
+
 def verification_locked(tracker: Tracker) -> bool:
     """True after MAX_VERIFICATION_ATTEMPTS failed verifications in this conversation."""
-    return (tracker.get_slot("verification_failures") or 0) >= MAX_VERIFICATION_ATTEMPTS
+    return failed_verifications(tracker) >= MAX_VERIFICATION_ATTEMPTS
+
+
+def contact_given_again(tracker: Tracker) -> bool:
+    """True if the customer's latest message holds the email or phone the form already has."""
+    contact = tracker.get_slot("order_contact")
+    return isinstance(contact, str) and normalise_contact(latest_text(tracker)) == contact
 
 
 async def proof_slots(tracker: Tracker) -> List[Text]:
@@ -70,6 +97,33 @@ class ValidateOrderLookupForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_order_lookup_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        said_before = len(dispatcher.messages)
+        being_validated = _slots_being_validated(tracker)
+        try:
+            renewal = self._forget_expired_proof(dispatcher, tracker)
+            return renewal + await super().run(dispatcher, tracker, domain)
+        except Exception as error:  # noqa: BLE001 - the turn is answered whatever failed
+            # Replies about values whose validation did not finish would mislead.
+            del dispatcher.messages[said_before:]
+            apologise_for_failure(dispatcher, self.name(), error)
+            return _ask_again(tracker, being_validated)
+
+    @staticmethod
+    def _forget_expired_proof(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """Forgets a proof older than VERIFICATION_TTL_MINUTES, so the form asks for the email or
+        phone again; the same contact in this very message is checked again instead."""
+        if not proof_expired(tracker):
+            return []
+        contact = tracker.get_slot("order_contact") if contact_given_again(tracker) else None
+        if contact is None:
+            dispatcher.utter_message(response="utter_verification_expired")
+        # Also the form's view of this turn: the contact is this turn's candidate for validation
+        # (None: nothing to check), the proof's time is gone.
+        tracker.slots[VERIFIED_AT_SLOT] = None
+        tracker.add_slots([SlotSet("order_contact", contact)])
+        return [SlotSet(VERIFIED_AT_SLOT, None), SlotSet("order_contact", contact)]
+
     async def required_slots(
         self,
         domain_slots: List[Text],
@@ -82,11 +136,11 @@ class ValidateOrderLookupForm(FormValidationAction):
             return []
         proof = await proof_slots(tracker)
         change = requested_change(tracker)
-        if change is None or any(tracker.get_slot(slot) is None for slot in proof):
+        order_id = normalise_order_id(first_value(tracker.get_slot("order_id")))
+        if change is None or order_id is None or any(tracker.get_slot(slot) is None for slot in proof):
             return proof
-        order_id = int(tracker.get_slot("order_id"))
         try:
-            refusal = await ask_shop(shop_repository().change_refusal, order_id, change, clock.now())
+            refusal = await ask_shop(shop_repository().change_refusal, int(order_id), change, clock.now())
         except (ShopUnavailable, LookupError):
             return proof
         # A change the order no longer allows ends the form; the answer says why.
@@ -121,6 +175,9 @@ class ValidateOrderLookupForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
+        if slot_value is None:
+            # Cleared this turn (an expired proof): the form asks for it again.
+            return {"order_contact": None}
         contact = normalise_contact(first_value(slot_value))
         order_number = normalise_order_id(first_value(slot_value))
         if contact is None and order_number is not None and tracker.get_slot("requested_slot") == "order_id":
@@ -132,7 +189,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         if contact is None:
             dispatcher.utter_message(response="utter_invalid_order_contact")
             return {"order_contact": None}
-        order_id = tracker.get_slot("order_id")
+        order_id = normalise_order_id(first_value(tracker.get_slot("order_id")))
         if order_id is None:
             # Given before the order number: checked once the number comes.
             return {"order_contact": contact}
@@ -150,22 +207,25 @@ class ValidateOrderLookupForm(FormValidationAction):
     async def _verify(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: Text, contact: Optional[Text]
     ) -> Dict[Text, Any]:
+        """Checks a normalised order number against the contact (or the signed-in customer)."""
         try:
             order = await proven_order(tracker, int(order_id), contact)
         except ShopUnavailable:
             dispatcher.utter_message(response="utter_shop_unavailable")
             return {"order_id": order_id, "order_contact": None}
+        except VerificationBlocked:
+            return _count_failure(dispatcher, tracker, "utter_verification_blocked")
         if order is not None:
-            # A newly verified request starts without details left from an earlier one.
-            return {"order_id": order_id, "order_contact": contact, **{slot: None for slot in CHANGE_SLOTS}}
+            # A newly verified request starts without details left from an earlier one. Only an
+            # email or phone expires; the shop's sign-in is proven again with every message.
+            proof_time = {VERIFIED_AT_SLOT: proof_given_now()} if contact else {}
+            fresh_request = {slot: None for slot in CHANGE_SLOTS}
+            return {"order_id": order_id, "order_contact": contact, **proof_time, **fresh_request}
         if contact is None:
             # Signed in, but not their order: asked for its email or phone like anyone else.
             return {"order_id": order_id}
-        failures = (tracker.get_slot("verification_failures") or 0) + 1
         # Same words whether the order does not exist or is someone else's.
-        if failures < MAX_VERIFICATION_ATTEMPTS:
-            dispatcher.utter_message(response="utter_order_not_verified")
-        return {"order_id": None, "order_contact": None, "verification_failures": failures}
+        return _count_failure(dispatcher, tracker, "utter_order_not_verified")
 
     async def validate_refund_reason(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -209,6 +269,10 @@ class ValidateOrderLookupForm(FormValidationAction):
         except ShopUnavailable:
             dispatcher.utter_message(response="utter_shop_unavailable")
             return {"change_item": None}
+        except VerificationBlocked:
+            # Asked for the email or phone again, which meets the block until it ends.
+            dispatcher.utter_message(response="utter_verification_blocked")
+            return {"change_item": None, "order_contact": None, VERIFIED_AT_SLOT: None}
         names = [name for name, _ in order.items] if order else []
         item = closest_item(slot_value, names)
         if item is None and order is not None:
@@ -222,6 +286,31 @@ class ValidateOrderLookupForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         quantity = parse_quantity(slot_value)
         return normalised_or_explained("change_quantity", None if quantity is None else str(quantity), dispatcher)
+
+
+def _count_failure(dispatcher: CollectingDispatcher, tracker: Tracker, response: Text) -> Dict[Text, Any]:
+    """A failed or blocked proof: the order number and contact are asked again, `response` says
+    why, and the conversation's count goes up (at the limit the answer action offers a human)."""
+    failures = failed_verifications(tracker) + 1
+    if failures < MAX_VERIFICATION_ATTEMPTS:
+        dispatcher.utter_message(response=response)
+    return {"order_id": None, "order_contact": None, VERIFIED_AT_SLOT: None, "verification_failures": failures}
+
+
+def _slots_being_validated(tracker: Tracker) -> Set[Text]:
+    """The form's slots this turn set (what a failed validation asks again)."""
+    try:
+        return set(tracker.slots_to_validate()) & set(FORM_SLOTS)
+    except Exception:  # noqa: BLE001 - events too broken to read: nothing to clear
+        return set()
+
+
+def _ask_again(tracker: Tracker, being_validated: Set[Text]) -> List[EventType]:
+    """After a failed validation: the values it was validating cleared, and the question the
+    customer was answering asked again (the order number if there was none)."""
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    ask = requested if requested in FORM_SLOTS else VERIFICATION_SLOTS[0]
+    return [SlotSet(slot, None) for slot in FORM_SLOTS if slot in being_validated] + [SlotSet(REQUESTED_SLOT, ask)]
 
 
 def normalised_or_explained(slot: Text, value: Optional[Text], dispatcher: CollectingDispatcher) -> Dict[Text, Any]:

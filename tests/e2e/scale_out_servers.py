@@ -5,9 +5,10 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 from scripts.local_servers import (
     MODEL, PROJECT_DIR, Server, action_server, free_port, rasa_server, server_env,
@@ -20,6 +21,9 @@ NGINX_TEMPLATE = PROJECT_DIR / "deploy" / "nginx" / "assistant.conf.template"
 # Short enough that a conversation whose process died mid-message is served again soon,
 # long enough for any message of this test to finish.
 TICKET_LOCK_LIFETIME_SECONDS = 20
+# The test plays 8 conversations at once from one address, far faster than customers type:
+# a limit of its own, high enough never to answer it 429 (tests/security test the limit).
+SCALE_OUT_RATE_LIMIT, SCALE_OUT_RATE_BURST = "1000r/s", 1000
 
 
 def fill_template(template: str, values: Dict[str, str]) -> str:
@@ -31,13 +35,34 @@ def fill_template(template: str, values: Dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], template)
 
 
-def nginx_server(port: int, rasa_ports: List[int], work_dir: Path) -> Server:
-    """nginx in the foreground with deploy/nginx/assistant.conf.template as its site."""
+def self_signed_certificate(work_dir: Path) -> Tuple[Path, Path]:
+    """A fresh certificate for 127.0.0.1 and its key, made with openssl: (certificate, key)."""
+    certificate, key = work_dir / "tls-certificate.pem", work_dir / "tls-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True,
+    )
+    return certificate, key
+
+
+def nginx_server(
+    port: int, tls_port: int, rasa_ports: List[int], work_dir: Path, rate_limit: str, rate_burst: int
+) -> Server:
+    """nginx in the foreground with deploy/nginx/assistant.conf.template as its site: HTTP on
+    `port`, HTTPS on `tls_port` with a self-signed certificate (work_dir/tls-certificate.pem),
+    at most `rate_limit` ("10r/s") requests per client beyond a burst of `rate_burst`."""
+    certificate, key = self_signed_certificate(work_dir)
     site = fill_template(NGINX_TEMPLATE.read_text(), {
         "RASA_SERVERS": " ".join(f"server 127.0.0.1:{rasa_port};" for rasa_port in rasa_ports),
         "NGINX_PORT": f"127.0.0.1:{port}",
+        "NGINX_TLS_PORT": f"127.0.0.1:{tls_port}",
+        "TLS_CERTIFICATE": str(certificate),
+        "TLS_CERTIFICATE_KEY": str(key),
         "WEB_ROOT": str(PROJECT_DIR / "web"),
         "NGINX_ACCESS_LOG": str(work_dir / "access.log"),
+        "NGINX_RATE_LIMIT": rate_limit,
+        "NGINX_RATE_BURST": str(rate_burst),
     })
     (work_dir / "assistant.conf").write_text(site)
     temp_paths = "\n".join(
@@ -116,7 +141,9 @@ class ScaledOutAssistant:
             server.launch()
         for server in self.rasa_servers:
             server.wait_until_up()
-        self.nginx = nginx_server(self.nginx_port, ports, self.work_dir)
+        self.nginx = nginx_server(
+            self.nginx_port, free_port(), ports, self.work_dir, SCALE_OUT_RATE_LIMIT, SCALE_OUT_RATE_BURST
+        )
         self.nginx.start()
         return filled
 

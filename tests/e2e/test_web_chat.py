@@ -3,7 +3,10 @@
 import os
 import sys
 import time
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import jwt
@@ -38,29 +41,54 @@ def fill_shop(session):
     return lena.id
 
 
+@contextmanager
+def page_server(log_dir: Path, rasa_url: str, *other_rasa_urls: str, port: int = 0) -> Iterator[str]:
+    """scripts/serve_web.py as `make run` starts it, stating the Rasa server at `rasa_url`
+    (and others a link may choose); yields the page's URL."""
+    assert WIDGET_SCRIPT.exists(), "web/node_modules is missing: run `make install`"
+    port = port or free_port()
+    allowed = [argument for url in other_rasa_urls for argument in ("--allow-rasa-url", url)]
+    server = Server(
+        "web",
+        [sys.executable, "scripts/serve_web.py", "--bind", "127.0.0.1", "--port", str(port),
+         "--rasa-url", rasa_url, *allowed],
+        f"http://127.0.0.1:{port}/",
+        dict(os.environ),
+        log_dir,
+    )
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
+def web_port():
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, web_port):
     work_dir = tmp_path_factory.mktemp("web-assistant")
-    with assistant_on_test_shop(work_dir, fill_shop, rasa_env={"SHOP_JWT_SECRET": SHOP_SECRET}) as (running, lena_id):
+    # The page is the one web origin the Rasa server answers (CORS, socket.io).
+    rasa_env = {"SHOP_JWT_SECRET": SHOP_SECRET, "ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port}"}
+    with assistant_on_test_shop(work_dir, fill_shop, rasa_env=rasa_env) as (running, lena_id):
         running.lena_id = lena_id
         yield running
 
 
+def same_server_by_name(url: str) -> str:
+    """The same Rasa server under another origin: localhost instead of 127.0.0.1."""
+    return url.replace("127.0.0.1", "localhost")
+
+
 @pytest.fixture(scope="module")
-def page_url(tmp_path_factory):
-    """The URL of the page served by scripts/serve_web.py, as `make run` serves it."""
-    assert WIDGET_SCRIPT.exists(), "web/node_modules is missing: run `make install`"
-    port = free_port()
-    server = Server(
-        "web",
-        [sys.executable, "scripts/serve_web.py", "--bind", "127.0.0.1", "--port", str(port)],
-        f"http://127.0.0.1:{port}/",
-        dict(os.environ),
-        tmp_path_factory.mktemp("web"),
-    )
-    server.start()
-    yield f"http://127.0.0.1:{port}/"
-    server.stop()
+def page_url(tmp_path_factory, assistant, web_port):
+    """The page, stating the test's Rasa server; a link may also choose it by the name localhost."""
+    with page_server(tmp_path_factory.mktemp("web"), assistant.url, same_server_by_name(assistant.url),
+                     port=web_port) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -72,16 +100,21 @@ def browser():
 
 
 @pytest.fixture
-def open_chat(browser, page_url, assistant):
-    """Opens the shop page in a fresh browser profile and its chat; returns the page once
-    the assistant has greeted. Every request the page made is kept in `page.requested`."""
+def open_chat(browser, page_url):
+    """Opens the shop page (with `query` in its URL) in a fresh browser profile and its chat;
+    returns the page once the assistant has greeted. `init_script` runs before the page's own
+    scripts, as the shop's page would set things. Every request the page made is kept in
+    `page.requested`, and the URL of every WebSocket it opened in `page.websockets`."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
 
-    def open_page(**query):
+    def open_page(init_script=None, **query):
+        if init_script:
+            context.add_init_script(init_script)
         page = context.new_page()
-        page.requested = []
+        page.requested, page.websockets = [], []
         page.on("request", lambda request: page.requested.append(request))
-        page.goto(page_url + "?" + urlencode({"rasa_url": assistant.url, **query}))
+        page.on("websocket", lambda socket: page.websockets.append(socket.url))
+        page.goto(page_url + ("?" + urlencode(query) if query else ""))
         expect(page.locator("header")).to_contain_text("Brightcart")
         page.locator(".rw-launcher").click()
         bot_says(page, "Brightcart")
@@ -146,8 +179,19 @@ def test_cancellation_confirmation_buttons_keep_the_order(open_chat):
 
 def test_signed_in_customer_from_the_shop_token_needs_only_the_order_number(open_chat, assistant):
     claims = {"sub": str(assistant.lena_id), "aud": "brightcart-assistant", "exp": int(time.time()) + 300}
-    page = open_chat(shop_token=jwt.encode(claims, SHOP_SECRET, algorithm="HS256"))
+    token = jwt.encode(claims, SHOP_SECRET, algorithm="HS256")
+    # As the shop's server-rendered page hands it over: never in a URL.
+    page = open_chat(init_script=f"window.BRIGHTCART_SHOP_TOKEN = {token!r};")
     ask(page, "where is my package")
     bot_says(page, "order number")
     ask(page, str(SHIPPED_ORDER))
     bot_says(page, "on its way with DHL")
+    assert [request.url for request in page.requested if token in request.url] == []
+
+
+def test_a_link_may_choose_a_rasa_server_the_page_s_server_allows(open_chat, assistant):
+    chosen = same_server_by_name(assistant.url)
+    page = open_chat(rasa_url=chosen)
+    ask(page, "which payment methods do you accept?")
+    bot_says(page, "PayPal")
+    assert page.websockets and all(url.startswith(chosen.replace("http", "ws")) for url in page.websockets)

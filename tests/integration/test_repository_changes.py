@@ -1,4 +1,5 @@
-"""Which order changes are allowed, item quantity changes and the handoff queue, on real SQLite and PostgreSQL."""
+"""Which order changes are allowed, item quantity changes, a change confirmed again, the database's
+bounds on a change, and the handoff queue, on real SQLite and PostgreSQL."""
 
 import datetime as dt
 import re
@@ -6,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from actions.db.engine import session_scope
+from actions.db.engine import make_engine, session_scope
 from actions.db.models import Invoice, Order, Refund, SupportTicket
-from actions.db.repository import ORDER_CHANGES, RETURN_WINDOW_DAYS, OrderNotFound
+from actions.db.repository import ORDER_CHANGES, RETURN_WINDOW_DAYS, OrderNotFound, ShippingAddress
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
 NOT_SHIPPED = ("pending", "paid", "packed")
@@ -266,6 +268,80 @@ def test_quantity_change_of_unknown_order_is_not_found(repository, basket):
     basket("paid")
     with pytest.raises(OrderNotFound):
         repository.change_item_quantity(999999, "Enamel mug", 2)
+
+
+# --- a change confirmed again ---
+
+HAMBURG = ShippingAddress("Lindenstrasse 12", "20095", "Hamburg", "Germany")
+
+
+def test_cancelling_again_is_harmless_and_reports_cancelled(repository, shop_engine):
+    order_id = order_in(shop_engine, "paid")
+    first = repository.cancel_order(order_id, NOW)
+    again = repository.cancel_order(order_id, NOW + dt.timedelta(minutes=5))
+    assert (first.done, first.reason, first.status) == (True, "", "cancelled")
+    assert (again.done, again.reason, again.status) == (True, "already_cancelled", "cancelled")
+    with session_scope(shop_engine) as session:
+        assert session.get(Order, order_id).cancelled_at == NOW
+
+
+def test_the_same_address_again_is_already_changed(repository, shop_engine):
+    order_id = order_in(shop_engine, "paid")
+    first = repository.change_shipping_address(order_id, HAMBURG)
+    again = repository.change_shipping_address(order_id, HAMBURG)
+    assert (first.done, first.reason) == (True, "")
+    assert (again.done, again.reason) == (True, "already_changed")
+    moved = ShippingAddress("Lindenstrasse 14", "20095", "Hamburg", "Germany")
+    assert repository.change_shipping_address(order_id, moved).reason == ""
+    with session_scope(shop_engine) as session:
+        assert session.get(Order, order_id).ship_street == "Lindenstrasse 14"
+
+
+def test_the_same_quantity_again_is_already_changed_and_totals_stay(repository, shop_engine, basket):
+    order_id = basket("paid")
+    first = repository.change_item_quantity(order_id, "Enamel mug", 3)
+    after_first = order_state(shop_engine, order_id)
+    again = repository.change_item_quantity(order_id, "enamel MUG", 3)
+    assert (first.done, first.reason) == (True, "")
+    assert (again.done, again.reason, again.amount) == (True, "already_changed", first.amount)
+    assert order_state(shop_engine, order_id) == after_first
+
+
+def test_removing_an_item_again_finds_it_gone(repository, shop_engine, basket):
+    order_id = basket("paid")
+    assert repository.change_item_quantity(order_id, "Enamel mug", 0).done
+    after_first = order_state(shop_engine, order_id)
+    again = repository.change_item_quantity(order_id, "Enamel mug", 0)
+    assert (again.done, again.reason) == (False, "item_not_in_order")
+    assert order_state(shop_engine, order_id) == after_first
+
+
+def test_the_database_refuses_a_second_open_refund_for_one_order(repository, shop_engine):
+    order_id = order_in(shop_engine, "delivered", delivered_days_ago=5)
+    reference = repository.request_refund(order_id, "refund", "broken", NOW).reference
+    with pytest.raises(IntegrityError):
+        with session_scope(shop_engine) as session:
+            session.add(Refund(
+                reference="RF-999999", order_id=order_id, kind="return", amount=Decimal("1.00"), reason="twice",
+                status="requested", created_at=NOW, updated_at=NOW,
+            ))
+    assert [r.reference for r in repository.refunds_for_order(order_id)] == [reference]
+
+
+# --- the database bounds every wait of a change ---
+
+def test_every_database_wait_is_bounded_by_db_timeout_seconds(shop_engine, monkeypatch):
+    monkeypatch.setenv("DB_TIMEOUT_SECONDS", "2.5")
+    engine = make_engine(shop_engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 2500
+            else:
+                assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == "2500ms"
+                assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "2500ms"
+    finally:
+        engine.dispose()
 
 
 # --- queue_handoff ---

@@ -7,10 +7,8 @@ import uuid
 
 import jwt
 import pytest
-import requests
 
 from channels.shop_identity import SIGN_IN_AGAIN_REPLY
-from scripts.local_servers import REPLY_LIMIT_SECONDS
 from tests.integration.live import assistant_on_test_shop, socket_turns
 from tests.shop_factory import add_customer, add_order
 
@@ -42,13 +40,8 @@ def shop_token(customer_id, secret=SECRET, expires_in=300):
 
 
 def post(assistant, text, sender, token=None, metadata=None):
-    """One REST message, with the token in the Authorization header if given."""
-    return requests.post(
-        f"{assistant.url}/webhooks/rest/webhook",
-        json={"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})},
-        headers={"Authorization": f"Bearer {token}"} if token else {},
-        timeout=REPLY_LIMIT_SECONDS,
-    )
+    """One REST message in the test's conversation `sender`, with the token in the Authorization header if given."""
+    return assistant.send(text, sender, metadata, {"Authorization": f"Bearer {token}"} if token else None)
 
 
 def say(assistant, text, sender, token=None, metadata=None):
@@ -60,7 +53,8 @@ def say(assistant, text, sender, token=None, metadata=None):
 def user_messages_stored(assistant, sender):
     with sqlite3.connect(assistant.tracker_db) as db:
         (count,) = db.execute(
-            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
+            (assistant.conversation_ids[sender],),
         ).fetchone()
     return count
 
@@ -105,10 +99,11 @@ def test_a_claimed_customer_id_without_a_token_still_has_to_verify(assistant):
 )
 def test_an_invalid_token_gets_401_and_is_not_processed(assistant, make_token):
     sender = uuid.uuid4().hex
+    say(assistant, "hi", sender)
     response = post(assistant, f"track order {LENAS_ORDER}", sender, make_token(assistant.customers["lena"]))
     assert response.status_code == 401
     assert response.json()["message"] == SIGN_IN_AGAIN_REPLY
-    assert user_messages_stored(assistant, sender) == 0
+    assert user_messages_stored(assistant, sender) == 1
 
 
 # --- socket.io (rasa-webchat sends customData) ---

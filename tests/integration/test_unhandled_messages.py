@@ -19,16 +19,13 @@ def test_a_message_arriving_while_the_lock_store_is_down_gets_503(tmp_path):
             sender = uuid.uuid4().hex
             assert assistant.say("hi", sender)
             redis_server.stop()
-            response = requests.post(
-                f"{assistant.url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": "where is my order"},
-                timeout=REPLY_LIMIT_SECONDS,
-            )
+            response = assistant.send("where is my order", sender)
             assert response.status_code == 503, response.text
             assert response.json()["message"] == NOT_HANDLED_REPLY
             assert response.headers["Retry-After"] == "5"
             # the next request on the server is judged on its own: a malformed one is a plain 400
-            assert requests.post(f"{assistant.url}/webhooks/rest/webhook", json={"sender": sender},
+            conversation_id = assistant.conversation_ids[sender]
+            assert requests.post(f"{assistant.url}/webhooks/rest/webhook", json={"sender": conversation_id},
                                  timeout=REPLY_LIMIT_SECONDS).status_code == 400
     finally:
         redis_server.stop()

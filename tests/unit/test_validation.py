@@ -40,3 +40,22 @@ def test_contacts_are_found_in_what_customers_type(text, contact):
 @pytest.mark.parametrize("text", [None, "", "i dont know", "482913", "' OR '1'='1", "anna@", "@example.com", 12])
 def test_no_contact_in_other_text(text):
     assert normalise_contact(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["#100001", "ORD-100001", "no. 100001", "No.100001", "(100001)", "[100001]", "( 100001 )", "100 001",
+     "100\u200b001", "\u2060100001\u200d", "\ufeff#100001", "100\u00ad001", "order\u00a0100001", "100001.",
+     "order #100001?"],
+)
+def test_order_numbers_with_brackets_spaces_and_invisible_characters_are_normalised(text):
+    assert normalise_order_id(text) == "100001"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["((100001))", "(100001", "100001)", "１００００１", "¹⁰⁰⁰⁰¹", "100--001", "#100001#",
+     "100001 and 100002", "1" * 100000, "#" * 1000 + "100001"],
+)
+def test_other_spellings_and_huge_text_are_rejected(text):
+    assert normalise_order_id(text) is None

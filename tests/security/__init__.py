@@ -1,0 +1,1 @@
+"""Attacks on the running assistant: each asserts no disclosure, no change, and a clear reply or 4xx."""
