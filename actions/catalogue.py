@@ -28,7 +28,8 @@ class ActionAnswerProductInquiry(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        query = (tracker.get_slot("product_query") or "").strip()
+        query = tracker.get_slot("product_query")
+        query = query.strip() if isinstance(query, str) else ""
         try:
             products = await ask_shop(shop_repository().find_products, query, 3) if query else []
         except ShopUnavailable:

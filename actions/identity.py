@@ -16,10 +16,11 @@ from rasa_sdk import Tracker
 
 from actions import clock, config
 from actions.conversation import customer_mood
+from actions.formatting import echo_customer_text
 from actions.db.repository import OrderSummary, normalise_phone
 from actions.db.verification import FailureLimit, SqlVerificationRepository, VerificationRepository
 from actions.generation.formulation import Profile
-from actions.shop import ShopUnavailable, ask_shop, shop_repository
+from actions.shop import ShopUnavailable, ask_shop, change_shop, shop_repository
 from actions.validation import normalise_order_id
 
 # Set by the form's validator only when an email or phone proved the order (ISO time).
@@ -134,7 +135,7 @@ async def _order_proven_by_contact(order_id: int, contact: str) -> Optional[Orde
         raise VerificationBlocked()
     customer_id = await ask_shop(repository.order_customer_with_contact, order_id, contact)
     if customer_id is None:
-        await ask_shop(repository.record_failed_verification, order_id, key, now, limit)
+        await change_shop(repository.record_failed_verification, order_id, key, now, limit)
         return None
     return await ask_shop(shop_repository().find_customer_order, order_id, customer_id)
 
@@ -171,4 +172,4 @@ def customer_profile(tracker: Tracker, order: Optional[OrderSummary]) -> Profile
     Anonymous customers are addressed as standard customers, without a name."""
     if order is None:
         return Profile(tier="standard", mood=customer_mood(tracker))
-    return Profile(tier=order.customer_tier, mood=customer_mood(tracker), name=order.customer_name.split()[0])
+    return Profile(tier=order.customer_tier, mood=customer_mood(tracker), name=echo_customer_text(order.customer_name.split()[0]))

@@ -16,12 +16,13 @@ from actions.db.repository import (
     OrderSummary,
     ShippingAddress,
 )
-from actions.formatting import STATUS_TEXT, format_day, format_items, format_money
+from actions.formatting import STATUS_TEXT, echo_customer_text, format_day, format_items, format_money
 from actions.generation.formulation import Profile
 from actions.generation.replies import send_reply
 from actions.identity import customer_profile, known_customer
 from actions.privacy import mask_address, mask_email
 from actions.shop import ask_shop, change_shop, shop_repository
+from actions.validation import parse_quantity
 
 # The order requests that change the order, and the change each one asks for.
 REQUEST_CHANGES = {
@@ -79,11 +80,18 @@ def requested_address(tracker: Tracker) -> ShippingAddress:
 
 
 def masked(address: ShippingAddress) -> str:
-    return mask_address(address.street, address.postcode, address.city, address.country)
+    # The street is the customer's own text: no markup may reach a client that renders it.
+    return mask_address(echo_customer_text(address.street), address.postcode, address.city, address.country)
+
+
+def requested_quantity(tracker: Tracker) -> Optional[int]:
+    """The validated change_quantity as a number, or None if the slot holds anything else."""
+    value = tracker.get_slot("change_quantity")
+    return parse_quantity(value) if isinstance(value, str) else None
 
 
 def item_change_text(tracker: Tracker) -> str:
-    item, quantity = tracker.get_slot("change_item"), int(tracker.get_slot("change_quantity"))
+    item, quantity = tracker.get_slot("change_item"), requested_quantity(tracker)
     return f"remove {item}" if quantity == 0 else f"change {item} to {quantity}"
 
 
@@ -101,6 +109,10 @@ class ActionAskChangeConfirmed(Action):
         if order is None or change is None:
             dispatcher.utter_message(response="utter_shop_unavailable")
             return []
+        if change == "items" and requested_quantity(tracker) is None:
+            # Nothing to confirm yet: the form asks for the quantity again.
+            dispatcher.utter_message(response="utter_invalid_change_quantity")
+            return [SlotSet("change_quantity", None)]
         facts = dict(order_id=order.order_id, items=format_items(order.items))
         if change == "cancel":
             dispatcher.utter_message(
@@ -210,7 +222,7 @@ async def make_change(dispatcher: CollectingDispatcher, tracker: Tracker, change
     else:
         outcome = await change_shop(
             repository.change_item_quantity, order.order_id, tracker.get_slot("change_item"),
-            int(tracker.get_slot("change_quantity")),
+            requested_quantity(tracker),
         )
     if not outcome.done or outcome.reason == "already_cancelled":
         await tell_refusal(dispatcher, tracker, change, outcome, order)

@@ -22,7 +22,7 @@ from actions.identity import (
 )
 from actions.logistics import DatabaseTrackingProvider
 from actions.order_changes import KIND_TEXT, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
-from actions.shop import ShopUnavailable, ask_shop, shop_repository
+from actions.shop import ShopUnavailable, ask_shop, change_shop, shop_repository
 
 ON_THE_WAY = ("shipped", "in_transit", "out_for_delivery")
 # How many of the customer's latest messages a warranty ticket carries for the team.
@@ -93,7 +93,7 @@ async def tell_refund_status(dispatcher: CollectingDispatcher, tracker: Tracker,
 
 
 async def open_warranty_claim(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
-    reference = await ask_shop(
+    reference = await change_shop(
         shop_repository().open_ticket,
         "warranty_claim",
         recent_user_messages(tracker, WARRANTY_CONTEXT_MESSAGES),

@@ -9,7 +9,7 @@ from actions import clock
 from actions.conversation import recent_user_messages
 from actions.generation.replies import send_reply
 from actions.identity import customer_profile, known_customer
-from actions.shop import ShopUnavailable, ask_shop, shop_repository
+from actions.shop import ShopUnavailable, change_shop, shop_repository
 
 # The team's phone line, as utter_handoff_queued states it.
 SUPPORT_PHONE = "+49 30 901820"
@@ -28,7 +28,7 @@ class ActionOpenComplaintTicket(Action):
     ) -> List[Dict[Text, Any]]:
         order = await known_customer(tracker)
         try:
-            reference = await ask_shop(
+            reference = await change_shop(
                 shop_repository().open_ticket,
                 "complaint",
                 tracker.latest_message.get("text") or "",
@@ -55,7 +55,7 @@ class ActionHandOffToHuman(Action):
     ) -> List[Dict[Text, Any]]:
         order = await known_customer(tracker)
         try:
-            reference, position = await ask_shop(
+            reference, position = await change_shop(
                 shop_repository().queue_handoff,
                 tracker.sender_id,
                 recent_user_messages(tracker, HANDOFF_CONTEXT_MESSAGES),

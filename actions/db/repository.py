@@ -240,7 +240,7 @@ class SqlShopRepository(ShopRepository):
     def find_verified_order(self, order_id: int, contact: str) -> Optional[OrderSummary]:
         with self._session() as session:
             order = _load_order(session, order_id)
-            if order is None or not _is_customer_contact(order.customer, contact):
+            if order is None or not is_customer_contact(order.customer, contact):
                 return None
             return _order_summary(order)
 
@@ -524,7 +524,7 @@ def _change_refusal(order: Order, change: str, now: Optional[dt.datetime] = None
     raise ValueError(f"unknown change {change!r}")
 
 
-def _is_customer_contact(customer: Customer, contact: str) -> bool:
+def is_customer_contact(customer: Customer, contact: str) -> bool:
     contact = (contact or "").strip()
     if "@" in contact:
         return contact.lower() == customer.email.lower()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db.engine import default_engine, session_scope
 from actions.db.models import Customer, FailedVerification, Order
-from actions.db.repository import _is_customer_contact
+from actions.db.repository import is_customer_contact
 
 
 # Stands in for the customer of an order that does not exist; no contact matches it.
@@ -76,7 +76,7 @@ class SqlVerificationRepository(VerificationRepository):
             ).one_or_none()
         # An unknown order is compared too, so it costs what someone else's order does.
         owner = customer or _NOBODY
-        return owner.id if _is_customer_contact(owner, contact) else None
+        return owner.id if is_customer_contact(owner, contact) else None
 
     def verification_blocked_until(
         self, order_id: int, contact_key: str, now: dt.datetime, limit: FailureLimit

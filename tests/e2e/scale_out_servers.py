@@ -105,6 +105,7 @@ class ScaledOutAssistant:
         self.rasa_servers: List[Server] = []
         self.rasa_names: Dict[str, str] = {}
         self.tracker_store_url = ""
+        self.tracker_encryption_key = ""
         self.shop_url = ""
 
     @property
@@ -127,6 +128,8 @@ class ScaledOutAssistant:
             TICKET_LOCK_LIFETIME=str(TICKET_LOCK_LIFETIME_SECONDS),
             LOG_FORMAT="json",
         )
+        # The key the Rasa servers encrypt stored events with, for the test to read them.
+        self.tracker_encryption_key = env["TRACKER_ENCRYPTION_KEY"]
         self.actions = action_server(actions_port, env, self.work_dir)
         self.actions.start()
         ports = [free_port() for _ in range(self.rasa_processes)]

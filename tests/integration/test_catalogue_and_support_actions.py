@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from actions.identity import VERIFIED_AT_SLOT, proof_given_now
 from actions import clock
 from actions.catalogue import ActionAnswerProductInquiry, ActionListPromotions, ActionRecommendProducts
 from actions.db.engine import session_scope
@@ -61,7 +62,7 @@ def promotion(code, days_left=9, min_tier=None, starts_in=-1):
 
 
 def verified_as(store, who, contact):
-    return {"order_id": str(store[f"{who}_order"]), "order_contact": contact}
+    return {"order_id": str(store[f"{who}_order"]), "order_contact": contact, VERIFIED_AT_SLOT: proof_given_now()}
 
 
 MIA = ("mia", "mia.lang@example.com")
@@ -198,7 +199,8 @@ async def test_unverified_slots_do_not_personalise(store, dispatcher, domain, sl
 
 @pytest.mark.parametrize("order_id", ["²", "99999999999999999999", "123456789012345678", "١٠٠٠٠١", "-1"])
 async def test_odd_order_numbers_in_slots_neither_crash_nor_personalise(store, dispatcher, domain, order_id):
-    await recommend(dispatcher, domain, {"order_id": order_id, "order_contact": "mia.lang@example.com"})
+    await recommend(dispatcher, domain, {"order_id": order_id, "order_contact": "mia.lang@example.com",
+                                         VERIFIED_AT_SLOT: proof_given_now()})
     assert sent(dispatcher, domain) == ["utter_recommendations_popular"]
 
 
@@ -249,7 +251,8 @@ async def test_standard_customer_sees_only_coupons_for_everyone(coupons, dispatc
 
 @pytest.mark.parametrize("contact", [None, "noah@example.org"])
 async def test_anonymous_or_unverified_customer_sees_no_tier_coupons(coupons, dispatcher, domain, contact):
-    slots = {"order_id": str(coupons["mia_order"]), "order_contact": contact} if contact else None
+    slots = ({"order_id": str(coupons["mia_order"]), "order_contact": contact, VERIFIED_AT_SLOT: proof_given_now()}
+             if contact else None)
     await list_promotions(dispatcher, domain, slots)
     assert sent(dispatcher, domain) == ["utter_promotions"]
     assert promotion_codes(dispatcher.messages[0]) == ["WELCOME10"]
@@ -366,7 +369,7 @@ async def test_database_down_gets_an_apology(
 ):
     slots = {"product_query": "grinder"}
     if verified:
-        slots.update(order_id="100001", order_contact="mia.lang@example.com")
+        slots.update(order_id="100001", order_contact="mia.lang@example.com", **{VERIFIED_AT_SLOT: proof_given_now()})
     tracker = make_tracker([user_event("help me with grinder", "inform")], slots)
     result = await action().run(dispatcher, tracker, domain)
     assert sent(dispatcher, domain) == [response]

@@ -3,6 +3,7 @@ guarded, and used by a real action; the template answers whenever it cannot."""
 
 import pytest
 
+from actions.identity import VERIFIED_AT_SLOT, proof_given_now
 from actions.generation import model as generation_model
 from actions.generation.formulation import Profile, placeholders_in
 from actions.generation.acts import required_slots
@@ -88,7 +89,8 @@ async def test_order_status_action_uses_the_real_tiny_model(generator, actions_d
         mat = add_product(session, name="Yoga mat")
         order_id = add_order(session, lea, "paid", products=[mat]).id
     tracker = tracker_factory([user_event("where is my order", "track_order")],
-                              slots={"order_id": str(order_id), "order_contact": "lea@example.com"})
+                              slots={"order_id": str(order_id), "order_contact": "lea@example.com",
+                                     VERIFIED_AT_SLOT: proof_given_now()})
     await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
     verified, reply = dispatcher.messages
     assert verified["response"] == "utter_order_verified"

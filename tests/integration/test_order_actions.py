@@ -2,6 +2,7 @@
 
 import pytest
 
+from actions.identity import VERIFIED_AT_SLOT, proof_given_now
 from actions.forms.order_lookup_form import ValidateOrderLookupForm
 from actions.orders import ActionAnswerOrderRequest
 from actions.db.engine import session_scope
@@ -45,7 +46,7 @@ async def test_the_customers_email_or_phone_verifies(orders, tracker_factory, di
 @pytest.mark.parametrize("contact", ["noah@example.org", "mia@example.com", "mia.lang'--@example.com"])
 async def test_a_wrong_or_foreign_contact_fails_without_details(orders, tracker_factory, dispatcher, domain, contact):
     result = await validate_contact(tracker_factory, dispatcher, domain, orders["paid"], contact)
-    assert result == {"order_id": None, "order_contact": None, "verification_failures": 1}
+    assert result == {"order_id": None, "order_contact": None, "order_verified_at": None, "verification_failures": 1}
     assert responses(dispatcher) == ["utter_order_not_verified"]
 
 
@@ -91,7 +92,8 @@ async def test_database_down_gets_an_apology(unreachable_shop_database, tracker_
 
 async def answer(tracker_factory, dispatcher, domain, intent, order_id, contact="mia.lang@example.com"):
     tracker = tracker_factory([user_event("help", intent), user_event(str(order_id), "inform")],
-                              slots={"order_id": str(order_id), "order_contact": contact})
+                              slots={"order_id": str(order_id), "order_contact": contact,
+                                     VERIFIED_AT_SLOT: proof_given_now()})
     return await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from actions.identity import VERIFIED_AT_SLOT, proof_given_now
 from actions import clock
 from actions.db.engine import session_scope
 from actions.db.models import Order, Refund, SupportTicket
@@ -39,7 +40,7 @@ def shop(actions_database, monkeypatch):
 def order_tracker(tracker_factory, intent, order_id, contact=MIA, **slots):
     return tracker_factory(
         [user_event("I need help with my order", intent), user_event(str(order_id), "inform")],
-        slots={"order_id": str(order_id), "order_contact": contact, **slots},
+        slots={"order_id": str(order_id), "order_contact": contact, VERIFIED_AT_SLOT: proof_given_now(), **slots},
     )
 
 

@@ -169,16 +169,9 @@ def test_any_value_in_any_form_slot_is_answered(hostile_shop, domain, caplog, ca
 
 # Defects this test found in actions of other features, reported to their owners. Not run (a
 # failing example takes a minute to shrink); the marks go when the fixes land.
-KNOWN_DEFECTS = {
-    "action_ask_change_confirmed": "order_changes.item_change_text: int() of a change_quantity that is not a number",
-    "action_answer_product_inquiry": "catalogue: .strip() of a product_query that is not text",
-}
-
-
 @pytest.mark.parametrize("shop_engine", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("action", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=KNOWN_DEFECTS[name], run=False)) if name in KNOWN_DEFECTS else name
-    for name in ACTIONS
+    name for name in ACTIONS
 ])
 @settings(IN_PROCESS, max_examples=60)
 @given(

@@ -107,7 +107,6 @@ async def test_product_search_quotes_the_query_without_markup(test_shop, dispatc
     assert events == [{"event": "slot", "timestamp": None, "name": "product_query", "value": None}]
 
 
-@pytest.mark.xfail(strict=True, reason="the lead applies echo_customer_text in actions/order_changes.py (masked)")
 async def test_address_confirmation_quotes_the_street_without_markup(test_shop, dispatcher, domain):
     street = f"{XSS} 12"
     tracker = make_tracker(
@@ -124,7 +123,6 @@ async def test_address_confirmation_quotes_the_street_without_markup(test_shop, 
     assert_quoted_safely(dispatcher, domain, street)
 
 
-@pytest.mark.xfail(strict=True, reason="the lead applies echo_customer_text to the name in actions/identity.py")
 async def test_recommendations_address_the_customer_by_name_without_markup(test_shop, dispatcher, domain):
     tracker = make_tracker([user_event("what would you recommend", "product_recommendation")], slots=VERIFIED)
 
