@@ -116,7 +116,7 @@ validate: $(INSTALLED) ## check training data, domain and stories for errors
 
 run: $(MODEL) $(GENERATOR) $(WEB_INSTALLED) seed-if-missing ## start the action server, the Rasa server (REST + socket.io on port 5005) and the chat page (port 8080)
 	@echo "Starting. When Rasa logs 'Rasa server is up and running', talk to it:"
-	@echo "  web page:  http://localhost:$(WEB_PORT)/$(if $(filter-out 5005,$(RASA_PORT)),?rasa_url=http://localhost:$(RASA_PORT))"
+	@echo "  web page:  http://localhost:$(WEB_PORT)/"
 	@echo "  REST:      curl -si -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"message\": \"hi\"}'"
 	@echo "             (then send the X-Conversation-Id of the answer as \"sender\" with the next message)"
 	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"

@@ -128,7 +128,7 @@ def rasa_server(port: int, model: Path, env: Dict[str, str], log_dir: Path, name
         name,
         [str(RASA), "run", "--model", str(model), "--port", str(port),
          # As `make run` starts it: the chat page comes from another origin (port).
-         "--interface", "127.0.0.1", "--cors", *env["ALLOWED_ORIGINS"].split()],
+         "--interface", "127.0.0.1", "--cors", *env.get("ALLOWED_ORIGINS", TEST_ALLOWED_ORIGINS).split()],
         f"http://127.0.0.1:{port}/webhooks/rest/",
         dict(env, **rasa_server_settings()),
         log_dir,

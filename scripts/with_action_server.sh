@@ -17,7 +17,7 @@ USE_TF=0 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 server_pids=("$!")
 trap 'kill "${server_pids[@]}" 2>/dev/null || true; wait "${server_pids[@]}" 2>/dev/null || true' EXIT
 if [ -n "$web_port" ]; then
-  .venv/bin/python scripts/serve_web.py --port "$web_port" &
+  .venv/bin/python scripts/serve_web.py --port "$web_port" --rasa-url "http://localhost:${RASA_PORT:-5005}" &
   server_pids+=("$!")
   .venv/bin/python scripts/wait_for_http.py "http://localhost:$web_port/" 30
 fi

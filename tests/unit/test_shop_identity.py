@@ -168,8 +168,10 @@ def test_rest_refuses_a_bad_header_even_beside_a_good_body_token():
 # --- socket.io: metadata or rasa-webchat's customData, in front of Rasa's own handler ---
 
 @pytest.fixture
-def socket_channel():
-    """Rasa's real socket.io handler behind ours; what reaches NLU and what is emitted is recorded."""
+async def socket_channel(monkeypatch):
+    """Our socket.io handlers on a connection with a confirmed session; what reaches NLU and
+    what is emitted afterwards is recorded."""
+    monkeypatch.setenv("CONVERSATION_ID_SECRET", "unit-test-secret-" + "z" * 32)
     channel, received, emitted = SocketIOInput(), [], []
 
     async def on_new_message(message):
@@ -180,6 +182,9 @@ def socket_channel():
 
     channel.blueprint(on_new_message)
     channel.sio.emit = emit
+    channel.sio.enter_room = lambda *args, **kwargs: None
+    await channel.sio.handlers["/"]["session_request"]("sid-1", {})
+    emitted.clear()
     handler = channel.sio.handlers["/"]["user_uttered"]
     return SimpleNamespace(handle=handler, received=received, emitted=emitted)
 
