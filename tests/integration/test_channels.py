@@ -155,7 +155,8 @@ def test_conversation_is_stored_in_the_tracker_store(assistant):
     say(assistant, "hello", customer)
     with sqlite3.connect(assistant.tracker_db) as db:
         (count,) = db.execute(
-            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (customer,)
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
+            (assistant.conversation_ids[customer],),
         ).fetchone()
     assert count == 1
 
