@@ -142,6 +142,15 @@ def verification_ttl_minutes() -> float:
     return float(os.environ.get("VERIFICATION_TTL_MINUTES") or 15)
 
 
+DEFAULT_PHONE_REGION = "DE"
+
+
+def phone_region() -> str:
+    """The region of phone numbers typed without a country code (SHOP_PHONE_REGION, ISO 3166
+    code, default DE): "0176 60632706" is +49 176 60632706 for a German shop."""
+    return (os.environ.get("SHOP_PHONE_REGION") or DEFAULT_PHONE_REGION).strip().upper()
+
+
 # --- conversations at rest: the tracker store's encryption (stores/tracker_store.py) ---
 MIN_TRACKER_ENCRYPTION_KEY_LENGTH = 32
 

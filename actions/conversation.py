@@ -35,7 +35,9 @@ def user_intents_newest_first(tracker: Tracker) -> Iterator[Optional[Text]]:
             yield _intent_name(event)
 
 
-# The intents that start order_lookup_form: each needs a verified order.
+# The form that collects and verifies an order request's details.
+ORDER_FORM = "order_lookup_form"
+# The intents that start ORDER_FORM: each needs a verified order.
 ORDER_REQUEST_INTENTS = (
     "track_order",
     "cancel_order",
@@ -50,21 +52,42 @@ ORDER_REQUEST_INTENTS = (
 )
 
 
+# Set when the customer takes up a request the assistant offered (no message names it).
+ORDER_REQUEST_SLOT = "order_request"
+
+
+def _request_event(tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    """The event that made the request ORDER_FORM serves: the last order request (a customer
+    message, or ORDER_REQUEST_SLOT set) before the form's latest activation."""
+    activated = False
+    for event in reversed(_events(tracker)):
+        if event.get("event") == "active_loop" and event.get("name") == ORDER_FORM:
+            activated = True
+        elif activated and event.get("event") == "user" and _intent_name(event) in ORDER_REQUEST_INTENTS:
+            return event
+        elif activated and event.get("event") == "slot" and event.get("name") == ORDER_REQUEST_SLOT:
+            if event.get("value") in ORDER_REQUEST_INTENTS:
+                return event
+    return next((e for e in reversed(_events(tracker)) if e.get("event") == "user" and _intent_name(e) in ORDER_REQUEST_INTENTS), None)
+
+
 def current_order_request(tracker: Tracker) -> Optional[Text]:
     """The order request order_lookup_form serves: the last one before the form's latest activation.
 
     Answers given inside the form ("it arrived broken") are often classified as order
     requests themselves; they must not change what the customer asked for.
     """
-    activated = False
-    for event in reversed(_events(tracker)):
-        if event.get("event") == "active_loop" and event.get("name") == "order_lookup_form":
-            activated = True
-        elif activated and event.get("event") == "user":
-            intent = _intent_name(event)
-            if intent in ORDER_REQUEST_INTENTS:
-                return intent
-    return next((i for i in user_intents_newest_first(tracker) if i in ORDER_REQUEST_INTENTS), None)
+    event = _request_event(tracker)
+    if event is None:
+        return None
+    return event.get("value") if event.get("event") == "slot" else _intent_name(event)
+
+
+def order_request_text(tracker: Tracker) -> Text:
+    """What the customer wrote to make the current order request ("" if it was offered)."""
+    event = _request_event(tracker)
+    text = event.get("text") if event is not None and event.get("event") == "user" else None
+    return text if isinstance(text, str) else ""
 
 
 # Events after which every slot is empty again.
@@ -102,6 +125,14 @@ def customer_mood(tracker: Tracker) -> Text:
     if "complaint" in user_intents_newest_first(tracker):
         return "upset"
     return "upset" if any(word in latest_text(tracker).lower() for word in UPSET_WORDS) else "neutral"
+
+
+def latest_intent(tracker: Tracker) -> Optional[Text]:
+    """The intent of the customer's latest message (None if there is none)."""
+    latest = tracker.latest_message if isinstance(tracker.latest_message, dict) else {}
+    intent = latest.get("intent")
+    name = intent.get("name") if isinstance(intent, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def latest_text(tracker: Tracker) -> Text:

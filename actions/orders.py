@@ -7,7 +7,13 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
-from actions.conversation import apologise_for_failure, current_order_request, recent_user_messages
+from actions.conversation import (
+    ORDER_FORM,
+    apologise_for_failure,
+    current_order_request,
+    order_request_text,
+    recent_user_messages,
+)
 from actions.db.repository import NOT_YET_SHIPPED_STATUSES, OrderSummary
 from actions.formatting import STATUS_TEXT, format_checkpoint, format_day, format_items, format_money, format_timeline
 from actions.forms.order_lookup_form import verification_locked
@@ -22,6 +28,7 @@ from actions.identity import (
 )
 from actions.logistics import DatabaseTrackingProvider
 from actions.order_changes import KIND_TEXT, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
+from actions.second_request import follow_up_second_request, split_requests
 from actions.shop import ShopUnavailable, ask_shop, change_shop, shop_repository
 
 ON_THE_WAY = ("shipped", "in_transit", "out_for_delivery")
@@ -78,8 +85,23 @@ async def tell_invoice(dispatcher: CollectingDispatcher, tracker: Tracker, order
 
 async def tell_refund_status(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
     refunds = await ask_shop(shop_repository().refunds_for_order, order.order_id)
-    if not refunds:
+    if not refunds and order.status == "cancelled":
+        # Cancelled orders are refunded without a return.
+        dispatcher.utter_message(response="utter_refund_refused_cancelled", order_id=order.order_id)
+    elif not refunds:
         dispatcher.utter_message(response="utter_no_refund_found", order_id=order.order_id)
+    await tell_refunds(dispatcher, tracker, order, refunds)
+
+
+async def tell_status_and_return(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary) -> None:
+    """The order's status and, for a delivered or returned order, where its return stands
+    ("did you get the jacket I sent back?" is asked as a status question too)."""
+    await tell_order_status(dispatcher, tracker, order)
+    if order.status in ("delivered", "returned"):
+        await tell_refunds(dispatcher, tracker, order, await ask_shop(shop_repository().refunds_for_order, order.order_id))
+
+
+async def tell_refunds(dispatcher: CollectingDispatcher, tracker: Tracker, order: OrderSummary, refunds: List) -> None:
     profile = customer_profile(tracker, order)
     for refund in refunds:
         facts = dict(
@@ -110,7 +132,7 @@ async def open_warranty_claim(dispatcher: CollectingDispatcher, tracker: Tracker
 
 # Requests that only read (or log) and need no confirmation.
 ANSWERS = {
-    "track_order": tell_order_status,
+    "track_order": tell_status_and_return,
     "check_invoice": tell_invoice,
     "get_invoice": tell_invoice,
     "track_refund": tell_refund_status,
@@ -140,10 +162,14 @@ class ActionAnswerOrderRequest(Action):
             return []
 
     async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+        if tracker.active_loop_name == ORDER_FORM:
+            # Predicted while the form still has a question: the form asks it again, so the
+            # turn neither ends unanswered nor repeats this action up to Rasa's limit.
+            return [FollowupAction(ORDER_FORM)]
         if verification_locked(tracker):
             dispatcher.utter_message(response="utter_verification_locked")
             return []
-        request = current_order_request(tracker)
+        request, second = split_requests(order_request_text(tracker), current_order_request(tracker))
         if request is None or tracker.get_slot("order_id") is None or not has_identity_proof(tracker):
             dispatcher.utter_message(response="utter_how_can_i_help")
             return []
@@ -154,14 +180,17 @@ class ActionAnswerOrderRequest(Action):
                 # The form asks for the email or phone again before anything is shown.
                 dispatcher.utter_message(response="utter_verification_expired")
                 return [SlotSet("order_contact", None), SlotSet(VERIFIED_AT_SLOT, None),
-                        FollowupAction("order_lookup_form")]
+                        FollowupAction(ORDER_FORM)]
             if order is None:
                 dispatcher.utter_message(response="utter_order_not_verified")
                 return [SlotSet("order_contact", None)]
             if request in REQUEST_CHANGES:
-                return await answer_change_request(dispatcher, tracker, REQUEST_CHANGES[request], order)
-            tell_verified(dispatcher, order)
-            await ANSWERS[request](dispatcher, tracker, order)
+                events = await answer_change_request(dispatcher, tracker, REQUEST_CHANGES[request], order)
+            else:
+                tell_verified(dispatcher, order)
+                await ANSWERS[request](dispatcher, tracker, order)
+                events = []
+            return events + follow_up_second_request(dispatcher, second, order.order_id)
         except ShopUnavailable:
             dispatcher.utter_message(response="utter_shop_unavailable")
         except VerificationBlocked:

@@ -41,6 +41,15 @@ def normalise_order_id(text: Optional[str]) -> Optional[str]:
     return match.group(1).replace(" ", "") if match else None
 
 
+def order_id_in_text(text: Optional[str]) -> Optional[str]:
+    """The first 6-digit order number among the words of a longer message ("100016,
+    jan@example.org"), or None."""
+    if not isinstance(text, str):
+        return None
+    words = re.split(r"[\s,;]+", text[:2000])
+    return next((order_id for order_id in map(normalise_order_id, words) if order_id), None)
+
+
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\(?\d[\d\s()/.-]{5,22}\d")
 
@@ -62,6 +71,20 @@ def normalise_contact(text: Optional[str]) -> Optional[str]:
         if 7 <= len(re.sub(r"\D", "", phone.group())) <= 15:
             return phone.group()
     return None
+
+
+def whole_contact(value: Optional[str], message: str) -> Optional[str]:
+    """The contact in `value` (what NLU tagged), or the longer phone number in the whole message
+    that contains it: NLU may tag part of "(0176) 606-327-06"."""
+    contact = normalise_contact(value)
+    in_message = normalise_contact(message)
+    if contact and in_message and "@" not in contact and _digits(contact) in _digits(in_message):
+        return in_message
+    return contact
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
 
 
 # Countries Brightcart delivers to, by the names and codes customers type. Codes that are
@@ -196,9 +219,29 @@ def parse_quantity(text: Optional[str]) -> Optional[int]:
     return value if value is not None and 0 <= value <= MAX_ITEM_QUANTITY else None
 
 
+# Answers that are no reason ("yes" to "what's the reason?").
+_NOT_A_REASON = {"yes", "yep", "yeah", "no", "nope", "ok", "okay", "sure", "fine", "why", "idk", "dunno"}
+
+
 def normalise_reason(text: Optional[str]) -> Optional[str]:
     """A return reason of a few words (kept to 200 characters), or None if there is none."""
     text = _plain(text)
-    if text is None or len(text) < 3 or not _LETTER.search(text):
+    if text is None or len(text) < 3 or not _LETTER.search(text) or text.strip(" .!?").lower() in _NOT_A_REASON:
         return None
     return text[:200]
+
+
+# Return reasons customers give in the same breath as the request ("order 100409, the shoes
+# are too small, I want to return them"): found so the reason is not asked again.
+_REASON = re.compile(
+    r"\b(too (?:small|big|large|tight|short|long)|(?:do(?:es)? ?n[o']?t|did ?n[o']?t|won'?t) (?:fit|work)|wrong (?:size|colou?r|item|model)"
+    r"|broken|damaged|defective|faulty|stopped working|not working|not as described|changed my mind"
+    r"|(?:do ?n[o']?t|no longer) (?:like|need|want) (?:it|them)|arrived late)\b",
+    re.IGNORECASE,
+)
+
+
+def reason_in_text(text: Optional[str]) -> Optional[str]:
+    """A return reason named in `text` (the matched words, e.g. "too small"), or None."""
+    match = _REASON.search(text) if isinstance(text, str) else None
+    return match.group(1).lower() if match else None

@@ -23,6 +23,8 @@ from channels.user_text import with_clean_text
 
 # rasa-webchat sends its `customData` beside the message; Rasa reads only `metadata_key`.
 WEBCHAT_METADATA_KEY = "customData"
+# The acknowledgement of a message whose replies were all sent.
+TURN_DONE = True
 NO_SESSION_REPLY = "Your chat session has not started yet. Please reload the page and try again."
 
 
@@ -74,12 +76,14 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", conversation_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any) -> bool:
+            """Returns once every reply to the message was sent: a client that emits with a
+            callback (`call`) gets this acknowledgement after the turn's last `bot_uttered`."""
             output_channel = SocketIOOutput(sio, self.bot_message_evt)
             conversation_id = conversations.get(sid)
             if conversation_id is None:
                 await output_channel.send_text_message(sid, NO_SESSION_REPLY)
-                return
+                return TURN_DONE
             data = data if isinstance(data, dict) else {}
             metadata = _metadata_object(data.get(self.metadata_key))
             token = token_in(metadata) or token_in(data.get(WEBCHAT_METADATA_KEY))
@@ -88,10 +92,11 @@ class SocketIOInput(RasaSocketIOInput):
             except InvalidShopToken:
                 # To the connection that sent it: the message never reaches the conversation.
                 await output_channel.send_text_message(sid, SIGN_IN_AGAIN_REPLY)
-                return
+                return TURN_DONE
             await handle(
                 UserMessage(data.get("message"), output_channel, conversation_id, input_channel=self.name(), metadata=metadata)
             )
+            return TURN_DONE
 
         return blueprint
 

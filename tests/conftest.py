@@ -43,7 +43,8 @@ def bot_event(text: str) -> Dict[str, Any]:
 
 
 def make_tracker(
-    events: List[Dict[str, Any]], slots: Optional[Dict[str, Any]] = None, sender_id: str = "test-customer"
+    events: List[Dict[str, Any]], slots: Optional[Dict[str, Any]] = None, sender_id: str = "test-customer",
+    active_loop: Optional[str] = None,
 ) -> Tracker:
     """A Tracker from events and slots; the latest user event becomes latest_message."""
     user_events = [e for e in events if e["event"] == "user"]
@@ -55,7 +56,7 @@ def make_tracker(
         events=events,
         paused=False,
         followup_action=None,
-        active_loop={},
+        active_loop={"name": active_loop} if active_loop else {},
         latest_action_name=None,
     )
 

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import List, Optional, Tuple
 
+import phonenumbers
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
+from actions import config
 from actions.db.engine import change_scope, session_scope
 from actions.db.models import (
     CUSTOMER_TIERS,
@@ -144,7 +146,15 @@ class ShippingAddress:
 
 
 def normalise_phone(phone: str) -> str:
-    """Digits only, with a leading 00 read as +, so "+49 151-123" and "0049151123" match."""
+    """The number in E.164 ("+4917660632706"), read in the shop's region when it has no country
+    code, so "0176 60632706", "+49 176 6063-2706" and "0049 17660632706" match; digits only
+    (a leading 00 read as +) if it cannot be a phone number."""
+    try:
+        number = phonenumbers.parse(phone or "", config.phone_region())
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_possible_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     digits = re.sub(r"\D", "", phone or "")
     return digits[2:] if digits.startswith("00") else digits
 

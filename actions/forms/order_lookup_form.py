@@ -18,7 +18,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import clock
-from actions.conversation import apologise_for_failure, latest_text, slot_before_latest_message
+from actions.conversation import apologise_for_failure, latest_text, order_request_text, slot_before_latest_message
 from actions.formatting import format_items
 from actions.identity import (
     VERIFIED_AT_SLOT,
@@ -39,6 +39,9 @@ from actions.validation import (
     normalise_postcode,
     normalise_reason,
     normalise_street,
+    order_id_in_text,
+    reason_in_text,
+    whole_contact,
     parse_quantity,
     postcode_rule,
 )
@@ -155,11 +158,15 @@ class ValidateOrderLookupForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
-        order_id = normalise_order_id(first_value(slot_value))
+        # The number alone, or within the answer to its question ("oh I see, it says 100073").
+        order_id = normalise_order_id(first_value(slot_value)) or order_id_in_text(first_value(slot_value))
         if order_id is None and tracker.get_slot("requested_slot") not in (None, "order_id"):
             # A number in the answer to another question ("Lindenstrasse 12") that NLU
             # took for an order number: the order in hand stays.
             return {"order_id": slot_before_latest_message(tracker, "order_id")}
+        if order_id is None and "order_contact" in tracker.slots_to_validate():
+            # The email or phone instead of the number: kept, and the number asked for again.
+            return {"order_id": None}
         if order_id is None:
             dispatcher.utter_message(response="utter_invalid_order_id")
             return {"order_id": None}
@@ -178,7 +185,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         if slot_value is None:
             # Cleared this turn (an expired proof): the form asks for it again.
             return {"order_contact": None}
-        contact = normalise_contact(first_value(slot_value))
+        contact = whole_contact(first_value(slot_value), latest_text(tracker))
         order_number = normalise_order_id(first_value(slot_value))
         if contact is None and order_number is not None and tracker.get_slot("requested_slot") == "order_id":
             # The order number that was asked for, which NLU read as a phone number
@@ -186,10 +193,22 @@ class ValidateOrderLookupForm(FormValidationAction):
             earlier_contact = slot_before_latest_message(tracker, "order_contact")
             accepted = await self._accept_order_id(dispatcher, tracker, order_number, earlier_contact)
             return {"order_contact": earlier_contact, **accepted}
+        corrected_order_id = order_id_in_text(latest_text(tracker)) if contact is None else None
+        if contact is None and "order_id" in tracker.slots_to_validate():
+            # A corrected order number ("sorry, it's 100016"), not a contact: asked for next.
+            return {"order_contact": None}
+        if corrected_order_id is not None:
+            # The same, when NLU did not tag the number.
+            accepted = await self._accept_order_id(dispatcher, tracker, corrected_order_id, None)
+            return {"order_contact": None, **accepted}
         if contact is None:
             dispatcher.utter_message(response="utter_invalid_order_contact")
             return {"order_contact": None}
         order_id = normalise_order_id(first_value(tracker.get_slot("order_id")))
+        order_id_beside = order_id_in_text(latest_text(tracker)) if order_id is None else None
+        if order_id_beside is not None:
+            # The number in the same message, which NLU did not tag ("100016, jan@example.org").
+            return await self._verify(dispatcher, tracker, order_id_beside, contact)
         if order_id is None:
             # Given before the order number: checked once the number comes.
             return {"order_contact": contact}
@@ -219,13 +238,18 @@ class ValidateOrderLookupForm(FormValidationAction):
             # A newly verified request starts without details left from an earlier one. Only an
             # email or phone expires; the shop's sign-in is proven again with every message.
             proof_time = {VERIFIED_AT_SLOT: proof_given_now()} if contact else {}
-            fresh_request = {slot: None for slot in CHANGE_SLOTS}
-            return {"order_id": order_id, "order_contact": contact, **proof_time, **fresh_request}
+            same_order = order_id == normalise_order_id(first_value(slot_before_latest_message(tracker, "order_id")))
+            # A form started again for the same order (a switched request, a confirmation in
+            # other words) keeps what it collected.
+            fresh_request = {} if same_order else {slot: None for slot in CHANGE_SLOTS}
+            return {"order_id": order_id, "order_contact": contact, **proof_time, **fresh_request,
+                    **reason_given_already(tracker)}
         if contact is None:
             # Signed in, but not their order: asked for its email or phone like anyone else.
             return {"order_id": order_id}
-        # Same words whether the order does not exist or is someone else's.
-        return _count_failure(dispatcher, tracker, "utter_order_not_verified")
+        # Same words whether the order does not exist or is someone else's. The number stays, so
+        # a mistyped email is typed again alone; a corrected number replaces it.
+        return _count_failure(dispatcher, tracker, "utter_order_not_verified", order_id)
 
     async def validate_refund_reason(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -288,13 +312,25 @@ class ValidateOrderLookupForm(FormValidationAction):
         return normalised_or_explained("change_quantity", None if quantity is None else str(quantity), dispatcher)
 
 
-def _count_failure(dispatcher: CollectingDispatcher, tracker: Tracker, response: Text) -> Dict[Text, Any]:
-    """A failed or blocked proof: the order number and contact are asked again, `response` says
-    why, and the conversation's count goes up (at the limit the answer action offers a human)."""
+def _count_failure(
+    dispatcher: CollectingDispatcher, tracker: Tracker, response: Text, kept_order_id: Optional[Text] = None
+) -> Dict[Text, Any]:
+    """A failed or blocked proof: the contact (and the order number unless it is kept) asked
+    again, `response` says why, and the conversation's count goes up (at the limit the answer
+    action offers a human)."""
     failures = failed_verifications(tracker) + 1
     if failures < MAX_VERIFICATION_ATTEMPTS:
         dispatcher.utter_message(response=response)
-    return {"order_id": None, "order_contact": None, VERIFIED_AT_SLOT: None, "verification_failures": failures}
+    return {"order_id": kept_order_id, "order_contact": None, VERIFIED_AT_SLOT: None, "verification_failures": failures}
+
+
+def reason_given_already(tracker: Tracker) -> Dict[Text, Any]:
+    """The return or refund reason the customer named with the request or the proof, so the
+    form does not ask for it."""
+    if requested_change(tracker) not in ("refund", "return") or tracker.get_slot("refund_reason"):
+        return {}
+    reason = reason_in_text(latest_text(tracker)) or reason_in_text(order_request_text(tracker))
+    return {"refund_reason": reason} if reason else {}
 
 
 def _slots_being_validated(tracker: Tracker) -> Set[Text]:

@@ -1,14 +1,16 @@
 """order_lookup_form's validator and the order answer, on real SQLite and PostgreSQL."""
 
 import pytest
+from rasa_sdk.events import FollowupAction
 
 from actions.identity import VERIFIED_AT_SLOT, proof_given_now
 from actions.forms.order_lookup_form import ValidateOrderLookupForm
 from actions.orders import ActionAnswerOrderRequest
 from actions.db.engine import session_scope
+from actions.db.repository import SqlShopRepository
 from tests.conftest import user_event
 from tests.integration.conftest import responses
-from tests.shop_factory import add_customer, add_order, add_product
+from tests.shop_factory import NOW, add_customer, add_order, add_product
 
 
 @pytest.fixture
@@ -46,13 +48,17 @@ async def test_the_customers_email_or_phone_verifies(orders, tracker_factory, di
 @pytest.mark.parametrize("contact", ["noah@example.org", "mia@example.com", "mia.lang'--@example.com"])
 async def test_a_wrong_or_foreign_contact_fails_without_details(orders, tracker_factory, dispatcher, domain, contact):
     result = await validate_contact(tracker_factory, dispatcher, domain, orders["paid"], contact)
-    assert result == {"order_id": None, "order_contact": None, "order_verified_at": None, "verification_failures": 1}
+    # The number stays for the next try; the counters count it whatever the customer types next.
+    assert result == {"order_id": str(orders["paid"]), "order_contact": None, "order_verified_at": None,
+                      "verification_failures": 1}
     assert responses(dispatcher) == ["utter_order_not_verified"]
 
 
 async def test_unknown_and_foreign_orders_get_the_same_reply(orders, tracker_factory, dispatcher, domain):
     unknown = await validate_contact(tracker_factory, dispatcher, domain, 999999, "mia.lang@example.com")
     foreign = await validate_contact(tracker_factory, dispatcher, domain, orders["noah"], "mia.lang@example.com")
+    # Each keeps the number the customer typed; nothing else tells them apart.
+    assert (unknown.pop("order_id"), foreign.pop("order_id")) == ("999999", str(orders["noah"]))
     assert unknown == foreign
     assert responses(dispatcher) == ["utter_order_not_verified", "utter_order_not_verified"]
 
@@ -79,7 +85,8 @@ async def test_a_stored_contact_must_match_a_new_order_number(orders, tracker_fa
     events = [user_event(str(orders["noah"]), "inform")] + slot_events(order_id=str(orders["noah"]))
     tracker = tracker_factory(events, slots={"order_id": str(orders["noah"]), "order_contact": "mia.lang@example.com"})
     result = await ValidateOrderLookupForm().validate_order_id(str(orders["noah"]), dispatcher, tracker, domain)
-    assert result["order_id"] is None and result["verification_failures"] == 1
+    assert result["order_contact"] is None and result["verification_failures"] == 1
+    assert "order_verified_at" in result and result["order_verified_at"] is None
 
 
 async def test_database_down_gets_an_apology(unreachable_shop_database, tracker_factory, dispatcher, domain):
@@ -122,3 +129,49 @@ async def test_tampered_slots_disclose_nothing(orders, tracker_factory, dispatch
     events = await answer(tracker_factory, dispatcher, domain, "track_order", orders["noah"])
     assert responses(dispatcher) == ["utter_order_not_verified"]
     assert events == [{"event": "slot", "timestamp": None, "name": "order_contact", "value": None}]
+
+
+async def test_a_refund_question_on_a_cancelled_order_says_it_is_refunded_automatically(
+    orders, tracker_factory, dispatcher, domain
+):
+    await answer(tracker_factory, dispatcher, domain, "track_refund", orders["cancelled"])
+    assert responses(dispatcher) == ["utter_order_verified", "utter_refund_refused_cancelled"]
+
+
+async def test_a_status_question_on_a_returned_order_also_tells_where_the_return_stands(
+    orders, actions_database, tracker_factory, dispatcher, domain
+):
+    SqlShopRepository(actions_database).request_refund(orders["delivered"], "return", "too small", NOW)
+    await answer(tracker_factory, dispatcher, domain, "track_order", orders["delivered"])
+    assert responses(dispatcher) == ["utter_order_verified", "utter_order_delivered", "utter_refund_status"]
+    assert dispatcher.messages[-1]["reference"].startswith("RF-")
+
+
+async def test_predicted_while_the_form_still_asks_the_form_asks_again(orders, tracker_factory, dispatcher, domain):
+    """The loop that once hit Rasa's action limit: this action predicted during an open form."""
+    tracker = tracker_factory([user_event("i dont have the number", "track_order")], active_loop="order_lookup_form")
+    assert await ActionAnswerOrderRequest().run(dispatcher, tracker, domain) == [FollowupAction("order_lookup_form")]
+    assert responses(dispatcher) == []
+
+
+async def test_a_corrected_order_number_at_the_contact_question_is_no_bad_contact(
+    orders, tracker_factory, dispatcher, domain
+):
+    text = f"sorry wrong number, its actually {orders['paid']}"
+    events = [user_event(text, "inform")] + slot_events(order_id=str(orders["paid"]), order_contact=text)
+    tracker = tracker_factory(events, slots={"order_id": str(orders["paid"]), "order_contact": text,
+                                             "requested_slot": "order_contact"})
+    result = await ValidateOrderLookupForm().validate_order_contact(text, dispatcher, tracker, domain)
+    assert result == {"order_contact": None}
+    assert responses(dispatcher) == []
+
+
+async def test_an_order_number_beside_the_contact_in_one_message_is_verified_with_it(
+    orders, tracker_factory, dispatcher, domain
+):
+    text = f"{orders['paid']}, mia.lang@example.com"
+    tracker = tracker_factory([user_event(text, "inform")] + slot_events(order_contact="mia.lang@example.com"),
+                              slots={"order_contact": "mia.lang@example.com", "requested_slot": "order_id"})
+    result = await ValidateOrderLookupForm().validate_order_contact("mia.lang@example.com", dispatcher, tracker, domain)
+    assert result["order_id"] == str(orders["paid"]) and result["order_contact"] == "mia.lang@example.com"
+    assert responses(dispatcher) == []

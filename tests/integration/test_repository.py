@@ -32,7 +32,11 @@ def anna_order(shop_engine):
     return arrange(shop_engine, build)
 
 
-@pytest.mark.parametrize("contact", ["anna.berg@example.com", " ANNA.BERG@example.com ", "+491512345678", "0049 151 234 5678"])
+@pytest.mark.parametrize("contact", [
+    "anna.berg@example.com", " ANNA.BERG@example.com ", "+491512345678", "0049 151 234 5678",
+    # National formats, read in the shop's region (SHOP_PHONE_REGION, DE by default).
+    "0151 2345678", "(0151) 234-5678", "+49 (0)151 2345678",
+])
 def test_order_is_disclosed_with_the_customers_email_or_phone(repository, anna_order, contact):
     summary = repository.find_verified_order(anna_order[0], contact)
     assert summary.order_id == anna_order[0]
@@ -43,6 +47,13 @@ def test_order_is_disclosed_with_the_customers_email_or_phone(repository, anna_o
 @pytest.mark.parametrize("contact", ["ben@example.com", "anna@example.com", "", "5678", "' OR '1'='1", "anna.berg@example.com' --"])
 def test_wrong_contact_and_other_customers_get_nothing(repository, anna_order, contact):
     assert repository.find_verified_order(anna_order[0], contact) is None
+
+
+def test_a_national_number_is_read_in_the_shops_region(repository, anna_order, monkeypatch):
+    monkeypatch.setenv("SHOP_PHONE_REGION", "AT")
+    # In Austria 0151 2345678 is another number than Anna's German +49 151 2345678.
+    assert repository.find_verified_order(anna_order[0], "0151 2345678") is None
+    assert repository.find_verified_order(anna_order[0], "+49 151 2345678").order_id == anna_order[0]
 
 
 def test_unknown_order_and_foreign_order_look_the_same(repository, anna_order):

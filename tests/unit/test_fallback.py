@@ -1,6 +1,8 @@
 import pytest
 
-from actions.fallback import ActionHandleNluFallback, consecutive_fallbacks
+from rasa_sdk.events import FollowupAction, UserUtteranceReverted
+
+from actions.fallback import ActionHandleCoreFallback, ActionHandleNluFallback, consecutive_fallbacks
 from tests.conftest import bot_event, user_event
 
 
@@ -28,3 +30,15 @@ async def test_an_understood_message_resets_the_count(dispatcher, tracker_factor
                                   bot_event("Hi!"), user_event("blorp", "nlu_fallback")]
     await ActionHandleNluFallback().run(dispatcher, tracker_factory(events), domain)
     assert dispatcher.messages[0]["response"] == "utter_ask_rephrase"
+
+
+async def test_unsure_policies_inside_a_form_get_its_question_again(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory([user_event("lol ok", "affirm")], active_loop="order_lookup_form")
+    assert await ActionHandleCoreFallback().run(dispatcher, tracker, domain) == [FollowupAction("order_lookup_form")]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_did_not_get_that"]
+
+
+async def test_unsure_policies_outside_a_form_give_a_human_contact(dispatcher, tracker_factory, domain):
+    events = await ActionHandleCoreFallback().run(dispatcher, tracker_factory([user_event("hm", "affirm")]), domain)
+    assert events == [UserUtteranceReverted()]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]

@@ -58,11 +58,20 @@ async def test_the_asked_order_number_read_as_a_phone_number_is_the_order_number
 
 
 async def test_a_short_number_for_the_contact_is_still_explained(dispatcher, tracker_factory, domain):
-    events = [{"event": "slot", "name": "requested_slot", "value": "order_contact"}, user_event("700000", "inform")]
-    tracker = tracker_factory(events, slots={"order_contact": "700000", "requested_slot": "order_contact", "order_id": "482913"})
-    result = await ValidateOrderLookupForm().validate_order_contact("700000", dispatcher, tracker, domain)
+    events = [{"event": "slot", "name": "requested_slot", "value": "order_contact"}, user_event("70000", "inform")]
+    tracker = tracker_factory(events, slots={"order_contact": "70000", "requested_slot": "order_contact", "order_id": "482913"})
+    result = await ValidateOrderLookupForm().validate_order_contact("70000", dispatcher, tracker, domain)
     assert result == {"order_contact": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_order_contact"]
+
+
+async def test_another_order_number_for_the_contact_corrects_the_order_number(dispatcher, tracker_factory, domain):
+    text = "sorry wrong number, its actually 700000"
+    events = [{"event": "slot", "name": "requested_slot", "value": "order_contact"}, user_event(text, "inform")]
+    tracker = tracker_factory(events, slots={"order_contact": text, "requested_slot": "order_contact", "order_id": "482913"})
+    result = await ValidateOrderLookupForm().validate_order_contact(text, dispatcher, tracker, domain)
+    assert result == {"order_contact": None, "order_id": "700000"}
+    assert dispatcher.messages == []
 
 
 # --- an expired proof (no database needed: nothing is looked up when the proof is forgotten) ---
@@ -124,3 +133,12 @@ async def test_a_failing_validation_apologises_and_asks_again(
 @pytest.mark.parametrize("failures", ["3", None, [], {"n": 9}, float("nan"), float("inf")])
 def test_a_failure_count_that_is_no_number_counts_as_none(tracker_factory, failures):
     assert failed_verifications(tracker_factory([], slots={"verification_failures": failures})) == 0
+
+
+async def test_an_email_instead_of_the_order_number_is_kept_without_a_complaint(dispatcher, tracker_factory, domain):
+    text = "neumann.emma@example.net"
+    events = [{"event": "slot", "name": "requested_slot", "value": "order_id"}, user_event(text, "inform"),
+              {"event": "slot", "name": "order_id", "value": text}, {"event": "slot", "name": "order_contact", "value": text}]
+    tracker = tracker_factory(events, slots={"order_id": text, "order_contact": text, "requested_slot": "order_id"})
+    assert await ValidateOrderLookupForm().validate_order_id(text, dispatcher, tracker, domain) == {"order_id": None}
+    assert dispatcher.messages == []

@@ -1,6 +1,13 @@
 import pytest
 
-from actions.validation import normalise_contact, normalise_order_id
+from actions.validation import (
+    normalise_contact,
+    normalise_order_id,
+    normalise_reason,
+    order_id_in_text,
+    reason_in_text,
+    whole_contact,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +66,32 @@ def test_order_numbers_with_brackets_spaces_and_invisible_characters_are_normali
 )
 def test_other_spellings_and_huge_text_are_rejected(text):
     assert normalise_order_id(text) is None
+
+
+@pytest.mark.parametrize("text, order_id", [
+    ("100001, f.schaefer@example.com", "100001"), ("order #100409, email x@example.org", "100409"),
+    ("0176 60632706", None), ("+49 176 60632706", None), ("jan@example.org", None), (None, None),
+])
+def test_an_order_number_is_found_among_the_words_of_a_message(text, order_id):
+    assert order_id_in_text(text) == order_id
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("order #100409, the shoes are too small i want to return them", "too small"),
+    ("claramaier84@example.org, they don't fit", "don't fit"),
+    ("my blender arrived damaged", "damaged"),
+    ("I want to return it", None), ("where is my parcel", None), (None, None),
+])
+def test_a_return_reason_given_with_the_request_is_found(text, reason):
+    assert reason_in_text(text) == reason
+
+
+def test_a_phone_number_nlu_tagged_in_part_is_read_whole_from_the_message():
+    message = "My phone number is (0176) 606-327-06."
+    assert whole_contact("606-327-06", message) == "(0176) 606-327-06"
+    assert whole_contact("lea@example.com", "lea@example.com") == "lea@example.com"
+
+
+@pytest.mark.parametrize("text", ["yes", "Yes!", "ok", "nope"])
+def test_a_yes_or_no_is_no_return_reason(text):
+    assert normalise_reason(text) is None

@@ -1,0 +1,180 @@
+"""What the customer says inside a request that is not an answer to the form's question:
+a question (answered, then the form asks again), leaving the request, or another request.
+
+data/rules.yml sends every form's digressions here, so each is handled once for all forms.
+"""
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+
+from actions.catalogue import ActionAnswerProductInquiry, ActionListPromotions, ActionRecommendProducts
+from actions.conversation import (
+    ORDER_FORM,
+    ORDER_REQUEST_SLOT,
+    apologise_for_failure,
+    current_order_request,
+    latest_intent,
+    latest_text,
+)
+from actions.order_changes import CHANGE_SLOTS
+from actions.second_request import mentioned_order_requests, same_kind
+from actions.support import ActionHandOffToHuman, ActionOpenComplaintTicket
+
+# Questions answered by an action rather than by the response `utter_<intent>`.
+ANSWERING_ACTIONS = {
+    "complaint": ActionOpenComplaintTicket,
+    "product_recommendation": ActionRecommendProducts,
+    "ask_promotions": ActionListPromotions,
+}
+# Questions whose response is not named after the intent.
+ANSWERING_RESPONSES = {
+    "greet": "utter_greet_again",
+    "thank": "utter_you_are_welcome",
+    "bot_challenge": "utter_iamabot",
+}
+# Retrieval intents: the response selector chose the answer.
+RETRIEVAL_INTENTS = ("faq", "chitchat")
+# What the customer asked for, as the switch to it is announced.
+REQUEST_TEXT = {
+    "track_order": "find out where your order is",
+    "cancel_order": "cancel the order",
+    "change_order": "change the items in your order",
+    "change_shipping_address": "change the delivery address",
+    "get_refund": "sort out your refund",
+    "return_item": "return your order",
+    "track_refund": "check on your refund",
+    "check_invoice": "get your invoice",
+    "get_invoice": "get your invoice",
+    "warranty_claim": "open a warranty claim",
+}
+
+
+def retrieval_response(tracker: Tracker, intent: Text) -> Optional[Text]:
+    """The answer the response selector chose for a retrieval intent (`utter_faq/gift_cards`)."""
+    selector = tracker.latest_message.get("response_selector") if isinstance(tracker.latest_message, dict) else None
+    chosen = selector.get(intent) if isinstance(selector, dict) else None
+    response = chosen.get("response") if isinstance(chosen, dict) else None
+    name = response.get("utter_action") if isinstance(response, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def answering_response(tracker: Tracker, intent: Text, domain: Dict[Text, Any]) -> Optional[Text]:
+    """The response that answers `intent` outside a form, if the domain has it."""
+    if intent in RETRIEVAL_INTENTS:
+        name = retrieval_response(tracker, intent)
+    else:
+        name = ANSWERING_RESPONSES.get(intent, f"utter_{intent}")
+    return name if name in (domain.get("responses") or {}) else None
+
+
+class ActionAnswerDigression(Action):
+    """Answers a question asked inside a form as it is answered outside one; the rule then
+    runs the form again, which asks its question again."""
+
+    def name(self) -> Text:
+        return "action_answer_digression"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        try:
+            return await self._answer(dispatcher, tracker, domain)
+        except Exception as error:  # noqa: BLE001 - the turn is answered whatever failed
+            apologise_for_failure(dispatcher, self.name(), error)
+            return []
+
+    @staticmethod
+    async def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        intent = latest_intent(tracker) or ""
+        if intent == "deny":
+            # "no" / "dunno" to the form's question: the number's whereabouts, or why it is needed.
+            asked = tracker.get_slot(REQUESTED_SLOT)
+            dispatcher.utter_message(response="utter_missing_order_number" if asked == "order_id" else "utter_answer_needed")
+            return []
+        if intent in ANSWERING_ACTIONS:
+            return await ANSWERING_ACTIONS[intent]().run(dispatcher, tracker, domain)
+        if intent == "product_inquiry":
+            # A named product is answered now; otherwise asking which one would start a second form.
+            if tracker.get_slot("product_query"):
+                return await ActionAnswerProductInquiry().run(dispatcher, tracker, domain)
+            dispatcher.utter_message(response="utter_product_question_later")
+            return []
+        response = answering_response(tracker, intent, domain)
+        dispatcher.utter_message(response=response or "utter_out_of_scope")
+        return []
+
+
+# Words of a changed mind ("actually, forget the address, I'd rather know where it is").
+CHANGE_OF_MIND = re.compile(r"\b(actually|instead|rather|forget|wait|no)\b", re.IGNORECASE)
+
+
+def changed_to(text: Text, current: Optional[Text]) -> Optional[Text]:
+    """The other order request a changed mind names, when NLU read the message as the request
+    in hand; None otherwise."""
+    if current is None or not CHANGE_OF_MIND.search(text):
+        return None
+    return next((request for request in reversed(mentioned_order_requests(text)) if not same_kind(request, current)), None)
+
+
+def change_half_done(tracker: Tracker) -> bool:
+    """True if the customer already gave a detail of a change they had not confirmed."""
+    return any(tracker.get_slot(slot) is not None for slot in CHANGE_SLOTS)
+
+
+def request_left_behind(tracker: Tracker) -> List[EventType]:
+    """The form left: the change details and its question forgotten; the order and its proof
+    stay, so a next request about the same order needs no new proof while it is valid."""
+    return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] + [SlotSet(slot, None) for slot in CHANGE_SLOTS]
+
+
+class ActionLeaveRequest(Action):
+    """"stop", "bye" or "a human, please" inside a form: the request is left cleanly."""
+
+    def name(self) -> Text:
+        return "action_leave_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        left = request_left_behind(tracker)
+        intent = latest_intent(tracker)
+        order_id = tracker.get_slot("order_id")
+        if change_half_done(tracker) and order_id:
+            dispatcher.utter_message(response="utter_change_left_unchanged", order_id=order_id)
+        if intent == "contact_human_agent":
+            try:
+                return left + await ActionHandOffToHuman().run(dispatcher, tracker, domain)
+            except Exception as error:  # noqa: BLE001 - the turn is answered whatever failed
+                apologise_for_failure(dispatcher, self.name(), error)
+                return left
+        dispatcher.utter_message(response="utter_goodbye" if intent == "goodbye" else "utter_stopped")
+        return left
+
+
+class ActionSwitchOrderRequest(Action):
+    """Another order request inside a form: the form is left, and the rule starts it again
+    for the new request (the order number and its proof are kept). The same request again
+    at the order-number question means the customer does not have the number, and at the
+    confirmation it is a yes."""
+
+    def name(self) -> Text:
+        return "action_switch_order_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        current = current_order_request(tracker) if tracker.active_loop_name == ORDER_FORM else None
+        new_request = changed_to(latest_text(tracker), current) or latest_intent(tracker)
+        if new_request == current:
+            asked = tracker.get_slot(REQUESTED_SLOT)
+            if asked == "order_id":
+                dispatcher.utter_message(response="utter_missing_order_number")
+            # "Yes, cancel it" to "Shall I cancel it?" confirms.
+            confirmed = [SlotSet("change_confirmed", True)] if asked == "change_confirmed" else []
+            return [ActiveLoop(None)] + confirmed
+        order_id = tracker.get_slot("order_id")
+        if change_half_done(tracker) and order_id:
+            dispatcher.utter_message(response="utter_change_left_unchanged", order_id=order_id)
+        if new_request in REQUEST_TEXT:
+            dispatcher.utter_message(response="utter_switched_request", request_text=REQUEST_TEXT[new_request])
+        # Named for the form's next start: NLU may have read the message as the old request.
+        return request_left_behind(tracker) + [SlotSet(ORDER_REQUEST_SLOT, new_request)]

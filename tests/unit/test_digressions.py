@@ -1,0 +1,108 @@
+"""Digressions inside a form: questions answered, requests left or switched, the same for every form."""
+
+import pytest
+from rasa_sdk.events import ActiveLoop, SlotSet
+
+from actions.digressions import ActionAnswerDigression, ActionLeaveRequest, ActionSwitchOrderRequest
+from tests.conftest import bot_event, user_event
+
+ORDER_FORM = "order_lookup_form"
+
+
+def asked_inside_form(text, intent, request="track_order", **parse_data):
+    """A request, the form's question, then `text` as `intent`."""
+    events = [user_event("where is my parcel", request), {"event": "active_loop", "name": ORDER_FORM},
+              bot_event("What's your order number?"), user_event(text, intent)]
+    events[-1]["parse_data"].update(parse_data)
+    return events
+
+
+def responses(dispatcher):
+    return [m["response"] for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize("intent, response", [
+    ("check_refund_policy", "utter_check_refund_policy"),
+    ("check_payment_methods", "utter_check_payment_methods"),
+    ("missing_order_number", "utter_missing_order_number"),
+    ("thank", "utter_you_are_welcome"),
+    ("greet", "utter_greet_again"),
+    ("bot_challenge", "utter_iamabot"),
+    ("out_of_scope", "utter_out_of_scope"),
+])
+async def test_a_question_gets_the_answer_it_gets_outside_a_form(intent, response, dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("...", intent), active_loop=ORDER_FORM)
+    assert await ActionAnswerDigression().run(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == [response]
+
+
+async def test_an_faq_gets_the_answer_the_response_selector_chose(dispatcher, tracker_factory, domain):
+    selected = {"faq": {"response": {"utter_action": "utter_faq/gift_cards"}}}
+    tracker = tracker_factory(asked_inside_form("gift cards?", "faq", response_selector=selected), active_loop=ORDER_FORM)
+    await ActionAnswerDigression().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_faq/gift_cards"]
+
+
+async def test_an_intent_without_an_answer_is_declined_not_silent(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("...", "no_such_intent"), active_loop=ORDER_FORM)
+    await ActionAnswerDigression().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+
+
+async def test_a_product_question_without_a_product_is_put_off_not_a_second_form(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("how much is it", "product_inquiry"), active_loop=ORDER_FORM)
+    assert await ActionAnswerDigression().run(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == ["utter_product_question_later"]
+
+
+@pytest.mark.parametrize("intent, response", [("stop", "utter_stopped"), ("deny", "utter_stopped"), ("goodbye", "utter_goodbye")])
+async def test_leaving_clears_the_change_and_keeps_the_verified_order(intent, response, dispatcher, tracker_factory, domain):
+    slots = {"order_id": "100409", "order_contact": "c@example.org", "refund_reason": "too small"}
+    tracker = tracker_factory(asked_inside_form("never mind", intent, "return_item"), slots, active_loop=ORDER_FORM)
+    events = await ActionLeaveRequest().run(dispatcher, tracker, domain)
+    assert ActiveLoop(None) in events and SlotSet("refund_reason", None) in events
+    assert not any(e.get("name") in ("order_id", "order_contact") for e in events if e["event"] == "slot")
+    # The reason was given but nothing was confirmed: the customer hears that nothing changed.
+    assert responses(dispatcher) == ["utter_change_left_unchanged", response]
+
+
+async def test_a_different_request_switches_and_forgets_the_unconfirmed_change(dispatcher, tracker_factory, domain):
+    slots = {"order_id": "100032", "shipping_street": "Birkenstraße 12", "requested_slot": "shipping_postcode"}
+    tracker = tracker_factory(asked_inside_form("actually just cancel it", "cancel_order", "change_shipping_address"),
+                              slots, active_loop=ORDER_FORM)
+    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+    assert ActiveLoop(None) in events and SlotSet("shipping_street", None) in events
+    assert responses(dispatcher) == ["utter_change_left_unchanged", "utter_switched_request"]
+    assert dispatcher.messages[1]["request_text"] == "cancel the order"
+
+
+async def test_the_same_request_at_the_number_question_explains_where_the_number_is(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("just tell me where my parcel is!!", "track_order"),
+                              {"requested_slot": "order_id"}, active_loop=ORDER_FORM)
+    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+    assert events == [ActiveLoop(None)]
+    assert responses(dispatcher) == ["utter_missing_order_number"]
+
+
+@pytest.mark.parametrize("asked, response", [("order_id", "utter_missing_order_number"), ("order_contact", "utter_answer_needed")])
+async def test_no_to_the_forms_question_says_what_it_needs(asked, response, dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("dunno", "deny"), {"requested_slot": asked}, active_loop=ORDER_FORM)
+    assert await ActionAnswerDigression().run(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == [response]
+
+
+async def test_the_same_request_at_the_confirmation_is_a_yes(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("yes please cancel it", "cancel_order", "cancel_order"),
+                              {"order_id": "100032", "requested_slot": "change_confirmed"}, active_loop=ORDER_FORM)
+    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+    assert events == [ActiveLoop(None), SlotSet("change_confirmed", True)]
+    assert responses(dispatcher) == []
+
+
+async def test_a_changed_mind_read_as_the_old_request_switches_to_the_one_it_names(dispatcher, tracker_factory, domain):
+    text = "Actually forget the address, I'd rather just know where the parcel is right now."
+    tracker = tracker_factory(asked_inside_form(text, "change_shipping_address", "change_shipping_address"),
+                              {"order_id": "100001", "requested_slot": "shipping_street"}, active_loop=ORDER_FORM)
+    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+    assert SlotSet("order_request", "track_order") in events and ActiveLoop(None) in events
+    assert dispatcher.messages[-1]["request_text"] == "find out where your order is"
