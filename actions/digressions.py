@@ -57,7 +57,9 @@ REQUEST_TEXT = {
 def retrieval_response(tracker: Tracker, intent: Text) -> Optional[Text]:
     """The answer the response selector chose for a retrieval intent (`utter_faq/gift_cards`)."""
     selector = tracker.latest_message.get("response_selector") if isinstance(tracker.latest_message, dict) else None
-    chosen = selector.get(intent) if isinstance(selector, dict) else None
+    # A selector trained for all retrieval intents reports under "default", as Rasa's own
+    # retrieval action reads it.
+    chosen = (selector.get(intent) or selector.get("default")) if isinstance(selector, dict) else None
     response = chosen.get("response") if isinstance(chosen, dict) else None
     name = response.get("utter_action") if isinstance(response, dict) else None
     return name if isinstance(name, str) else None

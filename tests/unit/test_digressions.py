@@ -36,8 +36,10 @@ async def test_a_question_gets_the_answer_it_gets_outside_a_form(intent, respons
     assert responses(dispatcher) == [response]
 
 
-async def test_an_faq_gets_the_answer_the_response_selector_chose(dispatcher, tracker_factory, domain):
-    selected = {"faq": {"response": {"utter_action": "utter_faq/gift_cards"}}}
+@pytest.mark.parametrize("selector_key", ["default", "faq"])
+async def test_an_faq_gets_the_answer_the_response_selector_chose(selector_key, dispatcher, tracker_factory, domain):
+    # "default": the key of a selector trained for all retrieval intents, as config.yml's is.
+    selected = {selector_key: {"response": {"utter_action": "utter_faq/gift_cards"}}}
     tracker = tracker_factory(asked_inside_form("gift cards?", "faq", response_selector=selected), active_loop=ORDER_FORM)
     await ActionAnswerDigression().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_faq/gift_cards"]
