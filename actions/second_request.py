@@ -105,7 +105,7 @@ class ActionTakeOfferedRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         offered = tracker.get_slot(OFFERED_REQUEST_SLOT)
         forget_offer = [SlotSet(OFFERED_REQUEST_SLOT, None)]
-        if offered not in OFFER_TEXT or latest_intent(tracker) != "affirm":
+        if not isinstance(offered, str) or offered not in OFFER_TEXT or latest_intent(tracker) != "affirm":
             dispatcher.utter_message(response="utter_anything_else")
             return forget_offer
         return forget_offer + [SlotSet(ORDER_REQUEST_SLOT, offered), FollowupAction(ORDER_FORM)]

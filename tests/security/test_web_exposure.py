@@ -147,7 +147,12 @@ def assert_no_markup_in_replies(replies: List[str]) -> None:
         assert "onerror=alert(1)>" not in reply
 
 
-@pytest.mark.parametrize("typed", [XSS, MARKDOWN_LINK], ids=["html", "markdown-link"])
+# A link whose text names no request: "claim your refund" inside the product question now
+# switches to a refund request, which never echoes what was typed.
+PRODUCT_MARKDOWN_LINK = "[samovar deluxe](https://evil.example/login)"
+
+
+@pytest.mark.parametrize("typed", [XSS, PRODUCT_MARKDOWN_LINK], ids=["html", "markdown-link"])
 def test_product_search_over_the_real_servers_quotes_no_markup(assistant, typed):
     conversation = uuid.uuid4().hex
     assert any("Which product" in reply for reply in assistant.say("I have a question about a product", conversation))
