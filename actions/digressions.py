@@ -126,9 +126,13 @@ def change_half_done(tracker: Tracker) -> bool:
     return any(tracker.get_slot(slot) is not None for slot in CHANGE_SLOTS)
 
 
-def request_left_behind(tracker: Tracker) -> List[EventType]:
-    """The form left: the change details and its question forgotten; the order and its proof
-    stay, so a next request about the same order needs no new proof while it is valid."""
+def request_left_behind(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """The form left: the change details and its question forgotten (the customer told if a
+    change they had started is not made); the order and its proof stay, so a next request
+    about the same order needs no new proof while it is valid."""
+    order_id = tracker.get_slot("order_id")
+    if change_half_done(tracker) and order_id:
+        dispatcher.utter_message(response="utter_change_left_unchanged", order_id=order_id)
     return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] + [SlotSet(slot, None) for slot in CHANGE_SLOTS]
 
 
@@ -139,11 +143,8 @@ class ActionLeaveRequest(Action):
         return "action_leave_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        left = request_left_behind(tracker)
+        left = request_left_behind(dispatcher, tracker)
         intent = latest_intent(tracker)
-        order_id = tracker.get_slot("order_id")
-        if change_half_done(tracker) and order_id:
-            dispatcher.utter_message(response="utter_change_left_unchanged", order_id=order_id)
         if intent == "contact_human_agent":
             try:
                 return left + await ActionHandOffToHuman().run(dispatcher, tracker, domain)
@@ -173,10 +174,8 @@ class ActionSwitchOrderRequest(Action):
             # "Yes, cancel it" to "Shall I cancel it?" confirms.
             confirmed = [SlotSet("change_confirmed", True)] if asked == "change_confirmed" else []
             return [ActiveLoop(None)] + confirmed
-        order_id = tracker.get_slot("order_id")
-        if change_half_done(tracker) and order_id:
-            dispatcher.utter_message(response="utter_change_left_unchanged", order_id=order_id)
+        left = request_left_behind(dispatcher, tracker)
         if new_request in REQUEST_TEXT:
             dispatcher.utter_message(response="utter_switched_request", request_text=REQUEST_TEXT[new_request])
         # Named for the form's next start: NLU may have read the message as the old request.
-        return request_left_behind(tracker) + [SlotSet(ORDER_REQUEST_SLOT, new_request)]
+        return left + [SlotSet(ORDER_REQUEST_SLOT, new_request)]

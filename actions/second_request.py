@@ -30,6 +30,7 @@ ORDER_REQUEST_WORDS = {
     "change_shipping_address": r"\b(change|update|new)\b.*\baddress\b",
     "track_order": r"\bwhere\b.*\b(parcel|package|order|delivery|it)\b|\b(where's|track\w*|when will)\b",
 }
+REQUEST_WORDS = {**QUESTION_WORDS, **ORDER_REQUEST_WORDS}
 # Order requests that only read the order: answered in the order they were asked.
 READ_REQUESTS = {"track_order", "get_invoice", "check_invoice", "track_refund"}
 # Requests that are one request for this purpose: a second one of the same kind is not new.
@@ -40,15 +41,20 @@ def same_kind(one: Text, other: Text) -> bool:
     return one == other or any({one, other} <= kind for kind in SAME_KIND)
 
 
+def _clauses(text: Text) -> List[Text]:
+    return CLAUSE_BREAK.split(text or "")
+
+
+def _named_in(clauses: List[Text]) -> List[Text]:
+    """The requests the clauses name, each clause's first."""
+    named = (next((intent for intent, pattern in REQUEST_WORDS.items() if re.search(pattern, clause, re.IGNORECASE)), None)
+             for clause in clauses)
+    return [intent for intent in named if intent is not None]
+
+
 def _mentioned(text: Text) -> List[Text]:
-    """The requests `text` names, clause by clause, each clause's first."""
-    mentioned = []
-    for clause in CLAUSE_BREAK.split(text or ""):
-        found = next((intent for intent, pattern in {**QUESTION_WORDS, **ORDER_REQUEST_WORDS}.items()
-                      if re.search(pattern, clause, re.IGNORECASE)), None)
-        if found is not None:
-            mentioned.append(found)
-    return mentioned
+    """The requests `text` names, clause by clause."""
+    return _named_in(_clauses(text))
 
 
 def mentioned_order_requests(text: Text) -> List[Text]:
@@ -65,8 +71,7 @@ def split_requests(text: Text, nlu_request: Optional[Text]) -> Tuple[Optional[Te
     if (nlu_request in READ_REQUESTS and mentioned and mentioned[0] in READ_REQUESTS
             and not same_kind(mentioned[0], nlu_request) and any(same_kind(m, nlu_request) for m in mentioned[1:])):
         return mentioned[0], nlu_request
-    clauses_after_first = CLAUSE_BREAK.split(text or "")[1:]
-    second = next((m for m in _mentioned(" . ".join(clauses_after_first)) if not same_kind(m, nlu_request or "")), None)
+    second = next((m for m in _named_in(_clauses(text)[1:]) if not same_kind(m, nlu_request or "")), None)
     return nlu_request, second
 
 

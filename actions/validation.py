@@ -54,6 +54,10 @@ _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", r
 _PHONE = re.compile(r"\+?\(?\d[\d\s()/.-]{5,22}\d")
 
 
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
 def normalise_contact(text: Optional[str]) -> Optional[str]:
     """Returns the email (lower-cased) or phone number (as typed) found in `text`, or None.
 
@@ -68,7 +72,7 @@ def normalise_contact(text: Optional[str]) -> Optional[str]:
     if email:
         return email.group().lower()
     for phone in _PHONE.finditer(text):
-        if 7 <= len(re.sub(r"\D", "", phone.group())) <= 15:
+        if 7 <= len(_digits(phone.group())) <= 15:
             return phone.group()
     return None
 
@@ -81,10 +85,6 @@ def whole_contact(value: Optional[str], message: str) -> Optional[str]:
     if contact and in_message and "@" not in contact and _digits(contact) in _digits(in_message):
         return in_message
     return contact
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
 
 
 # Countries Brightcart delivers to, by the names and codes customers type. Codes that are

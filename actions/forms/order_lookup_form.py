@@ -193,10 +193,10 @@ class ValidateOrderLookupForm(FormValidationAction):
             earlier_contact = slot_before_latest_message(tracker, "order_contact")
             accepted = await self._accept_order_id(dispatcher, tracker, order_number, earlier_contact)
             return {"order_contact": earlier_contact, **accepted}
-        corrected_order_id = order_id_in_text(latest_text(tracker)) if contact is None else None
         if contact is None and "order_id" in tracker.slots_to_validate():
             # A corrected order number ("sorry, it's 100016"), not a contact: asked for next.
             return {"order_contact": None}
+        corrected_order_id = order_id_in_text(latest_text(tracker)) if contact is None else None
         if corrected_order_id is not None:
             # The same, when NLU did not tag the number.
             accepted = await self._accept_order_id(dispatcher, tracker, corrected_order_id, None)
