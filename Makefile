@@ -58,7 +58,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 .PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate bench forget-conversations clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@# This file only (.env is in MAKEFILE_LIST too); -h: no file name before each line.
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 install: $(INSTALLED) $(WEB_INSTALLED) $(BERT_WEIGHTS) $(ONNX_BERT) seed-if-missing ## create .venv (Python 3.10) and web/node_modules, convert the BERT weights (TF and ONNX), seed the demo shop
 
@@ -145,10 +146,14 @@ evaluate: $(VARIANT_MODELS) ## NLU cross-validation and story tests for config.y
 	$(PYTHON) -m evaluation.assistant --folds $(FOLDS) --jobs $(EVALUATE_JOBS) --variants $(VARIANTS)
 
 BENCH_SECONDS ?= 30
-bench: $(MODEL) $(BASELINE_MODEL) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config (results/bench)
+# Commits to measure this checkout against instead of the baseline config (BEFORE="6180c3d 97548c2"):
+# each is checked out under .bench/ and trained once (scripts/bench_checkout.sh).
+BEFORE ?=
+bench: $(MODEL) $(if $(BEFORE),,$(BASELINE_MODEL)) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config, or against commits BEFORE="ref ..." (results/bench)
 	@# redis-server: the lock store of the two-worker variant.
 	scripts/ensure_test_packages.sh
-	$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS)
+	checkouts="$$(for ref in $(BEFORE); do scripts/bench_checkout.sh $$ref || exit 1; done)" && \
+		$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS) $(if $(BEFORE),--before $$checkouts)
 	set -a && source scripts/rasa_server.env && $(PYTHON) -m benchmarks.featurizer
 
 forget-conversations: $(INSTALLED) ## delete conversations silent for more than CONVERSATION_RETENTION_DAYS (90) from the tracker store

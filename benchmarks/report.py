@@ -24,7 +24,7 @@ def markdown_summary(report: Dict[str, Dict], ratios: Dict[str, Dict]) -> str:
         lines.append(f"| {name} | {variant['rasa_workers']} | {memory['rasa']} | {memory['rasa_largest_process']} "
                      f"| {memory['actions']} | {variant['train_seconds']} |")
     for name, figures in ratios.items():
-        lines += ["", f"Ratios {name} / baseline (same run):", ""]
+        lines += ["", f"Ratios {name} (same run):", ""]
         lines += [f"- c={key[1:]}: " + ", ".join(f"{metric} {value}" for metric, value in value.items())
                   if isinstance(value, dict) else f"- {key}: {value}" for key, value in figures.items()]
     return "\n".join(lines) + "\n"

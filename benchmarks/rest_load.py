@@ -2,15 +2,17 @@
 
 Usage:
     python -m benchmarks.rest_load [--seconds 30] [--concurrency 1 8 32] [--out results/bench]
+                                   [--before CHECKOUT ...]
 
-For every variant (the baseline config and config.yml) it starts an action server and a
+For every variant (the baseline config and config.yml; with `--before`, each earlier checkout
+made by scripts/bench_checkout.sh and this one) it starts an action server and a
 Rasa server on loopback with the embedded defaults (a freshly seeded SQLite shop, a SQLite
 tracker store, the GPT-2 generator); all variants are up at once. After a warm-up it runs
 the mix at each concurrency for a bounded time per variant, in slices with the variants
 taking turns: the VM's speed drifts from minute to minute, and one variant measured after
 another would carry the drift into their ratios. It writes `<out>/report.json`,
-`<out>/summary.md` and `<out>/latency.png`; every figure of config.yml comes with its ratio
-to the baseline's from the same run.
+`<out>/summary.md` and `<out>/latency.png`; every figure comes with its ratio to the
+baseline's (or each earlier checkout's) from the same run.
 """
 
 import argparse
@@ -21,6 +23,7 @@ import json
 import statistics
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -40,6 +43,8 @@ class Variant:
     model: Path
     # Sanic workers of the Rasa server; more than one share a Redis lock store.
     workers: int = 1
+    # The checkout whose code and settings the servers run.
+    project: Path = PROJECT_DIR
 
 
 MODELS = PROJECT_DIR / "models"
@@ -47,6 +52,8 @@ MODELS = PROJECT_DIR / "models"
 BASELINE = Variant("baseline", MODELS / "baseline.tar.gz")
 VARIANTS = [BASELINE, Variant("bert", MODELS / "assistant.tar.gz"),
             Variant("bert-2-workers", MODELS / "assistant.tar.gz", workers=2)]
+# This checkout, measured against earlier ones (`--before`).
+AFTER = Variant("after", MODELS / "assistant.tar.gz")
 WARM_UP_ROUNDS = 2
 # Each level's time per variant is run in this many slices, the variants taking turns.
 SLICES = 3
@@ -71,9 +78,19 @@ class Load:
     def __init__(self, url: str):
         self.url = f"{url}/webhooks/rest/webhook"
         self.conversations: Iterator[Conversation] = itertools.cycle(MIX)
+        # Whether the client names each conversation: stock Rasa's REST channel (the code
+        # before the server issued ids) files every message without a sender under "default".
+        self.client_names_conversations = False
+
+    async def find_who_names_conversations(self) -> None:
+        """Asks the server once: a conversation's id comes in the answer's header, or the client picks it."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_LIMIT_SECONDS)) as session:
+            async with session.post(self.url, json={"message": "hi"}) as response:
+                response.raise_for_status()
+                self.client_names_conversations = "X-Conversation-Id" not in response.headers
 
     async def converse(self, conversation: Conversation, results: List[TurnResult]) -> None:
-        sender: Optional[str] = None
+        sender = uuid.uuid4().hex if self.client_names_conversations else None
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_LIMIT_SECONDS)) as session:
             for turn in conversation.turns:
                 started = time.perf_counter()
@@ -147,6 +164,7 @@ def turn_order(names: List[str], slice_number: int) -> List[str]:
 async def measure(loads: Dict[str, Load], concurrencies: List[int], seconds: float) -> Dict[str, Dict[str, Dict]]:
     """Each variant's figures per concurrency level: `seconds` of load, in SLICES turns."""
     for load in loads.values():
+        await load.find_who_names_conversations()
         for _ in range(WARM_UP_ROUNDS):
             for conversation in MIX:
                 await load.converse(conversation, [])
@@ -179,7 +197,7 @@ def start_variant(variant: Variant, stack: contextlib.ExitStack) -> Assistant:
     shop_url = f"sqlite:///{work_dir / 'shop.db'}"
     seed(shop_url)
     assistant = Assistant(work_dir, shop_url, model=variant.model, generator_backend="gpt2",
-                          rasa_env=rasa_env(variant, work_dir, stack))
+                          rasa_env=rasa_env(variant, work_dir, stack), project=variant.project)
     print(f"{variant.name}: starting servers", flush=True)
     assistant.start()
     stack.callback(assistant.stop)
@@ -215,28 +233,35 @@ def ratio(value: Optional[float], baseline: Optional[float]) -> Optional[float]:
     return round(value / baseline, 2) if value and baseline else None
 
 
-def compare(report: Dict[str, Dict]) -> Dict[str, Dict]:
-    """Each variant's headline figures as ratios to the baseline's."""
-    base = report[BASELINE.name]
-    ratios = {}
-    for name, variant in report.items():
-        if name == BASELINE.name:
-            continue
-        ratios[name] = {
-            "train_seconds": ratio(variant["train_seconds"], base["train_seconds"]),
-            "rasa_peak_rss_mb": ratio(variant["peak_rss_mb"]["rasa"], base["peak_rss_mb"]["rasa"]),
-            "rasa_largest_process_peak_rss_mb": ratio(variant["peak_rss_mb"]["rasa_largest_process"],
-                                                      base["peak_rss_mb"]["rasa_largest_process"]),
+def compare(report: Dict[str, Dict], base_names: List[str]) -> Dict[str, Dict]:
+    """The headline figures of every variant but the bases as ratios to each base's:
+    `{"<variant> / <base>": figures}`."""
+    return {f"{name} / {base_name}": figures(variant, report[base_name])
+            for base_name in base_names for name, variant in report.items() if name not in base_names}
+
+
+def figures(variant: Dict, base: Dict) -> Dict:
+    ratios = {
+        "train_seconds": ratio(variant["train_seconds"], base["train_seconds"]),
+        "rasa_peak_rss_mb": ratio(variant["peak_rss_mb"]["rasa"], base["peak_rss_mb"]["rasa"]),
+        "rasa_largest_process_peak_rss_mb": ratio(variant["peak_rss_mb"]["rasa_largest_process"],
+                                                  base["peak_rss_mb"]["rasa_largest_process"]),
+    }
+    for concurrency, run in variant["runs"].items():
+        base_run = base["runs"][concurrency]
+        ratios[f"c{concurrency}"] = {
+            "messages_per_second": ratio(run["messages_per_second"], base_run["messages_per_second"]),
+            "p50_not_generated": ratio(run["not_generated"]["p50"], base_run["not_generated"]["p50"]),
+            "p95_not_generated": ratio(run["not_generated"]["p95"], base_run["not_generated"]["p95"]),
+            "p50_all": ratio(run["all"]["p50"], base_run["all"]["p50"]),
         }
-        for concurrency, run in variant["runs"].items():
-            base_run = base["runs"][concurrency]
-            ratios[name][f"c{concurrency}"] = {
-                "messages_per_second": ratio(run["messages_per_second"], base_run["messages_per_second"]),
-                "p50_not_generated": ratio(run["not_generated"]["p50"], base_run["not_generated"]["p50"]),
-                "p95_not_generated": ratio(run["not_generated"]["p95"], base_run["not_generated"]["p95"]),
-                "p50_all": ratio(run["all"]["p50"], base_run["all"]["p50"]),
-            }
     return ratios
+
+
+def before_variant(checkout: Path) -> Variant:
+    """An earlier checkout with its own trained model, named after its commit."""
+    checkout = checkout.resolve()
+    return Variant(f"before-{checkout.name}", checkout / "models" / "assistant.tar.gz", project=checkout)
 
 
 def main() -> None:
@@ -244,10 +269,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="load time per concurrency level")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "bench")
+    parser.add_argument("--before", type=Path, nargs="*", default=[], metavar="CHECKOUT",
+                        help="earlier checkouts (scripts/bench_checkout.sh) to measure this one against")
     args = parser.parse_args()
 
-    report = bench(VARIANTS, args.concurrency, args.seconds)
-    ratios = compare(report)
+    before = [before_variant(checkout) for checkout in args.before]
+    variants = before + [AFTER] if before else VARIANTS
+    report = bench(variants, args.concurrency, args.seconds)
+    ratios = compare(report, [variant.name for variant in before] or [BASELINE.name])
     args.out.mkdir(parents=True, exist_ok=True)
     from benchmarks.report import markdown_summary, plot_latencies
 
@@ -259,7 +288,7 @@ def main() -> None:
     (args.out / "summary.md").write_text(summary)
     (args.out / "report.json").write_text(json.dumps(
         {"seconds_per_level": args.seconds, "mix": [c.kind for c in MIX], "variants": report,
-         "ratios_to_baseline": ratios}, indent=1))
+         "ratios": ratios}, indent=1))
     print(summary)
     print(f"report: {args.out / 'report.json'}")
 

@@ -16,7 +16,8 @@ import requests
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 RASA = Path(sys.executable).parent / "rasa"
 MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
-RASA_SERVER_ENV = PROJECT_DIR / "scripts" / "rasa_server.env"
+# The Rasa server's process settings, relative to a checkout.
+RASA_SERVER_ENV = Path("scripts") / "rasa_server.env"
 STARTUP_LIMIT_SECONDS = 300
 REPLY_LIMIT_SECONDS = 60
 
@@ -46,8 +47,9 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 class Server:
     """One server process with its log file."""
 
-    def __init__(self, name: str, args: list, health_url: str, env: Dict[str, str], log_dir: Path):
-        self.name, self.args, self.health_url, self.env = name, args, health_url, env
+    def __init__(self, name: str, args: list, health_url: str, env: Dict[str, str], log_dir: Path,
+                 project: Path = PROJECT_DIR):
+        self.name, self.args, self.health_url, self.env, self.project = name, args, health_url, env, project
         self.log = log_dir / f"{name}.log"
         self.process: Optional[subprocess.Popen] = None
 
@@ -59,7 +61,7 @@ class Server:
         """Starts the process without waiting for it (several can then load at once)."""
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
-                self.args, cwd=PROJECT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.args, cwd=self.project, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
 
     def wait_until_up(self) -> None:
@@ -105,7 +107,9 @@ def server_env(actions_port: int, commerce_db_url: str, tracker_store_url: str, 
     )
 
 
-def action_server(port: int, env: Dict[str, str], log_dir: Path, name: str = "actions") -> Server:
+def action_server(
+    port: int, env: Dict[str, str], log_dir: Path, name: str = "actions", project: Path = PROJECT_DIR
+) -> Server:
     return Server(
         name,
         [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)],
@@ -113,16 +117,19 @@ def action_server(port: int, env: Dict[str, str], log_dir: Path, name: str = "ac
         # transformers would import TensorFlow next to torch.
         dict(env, USE_TF="0"),
         log_dir,
+        project,
     )
 
 
-def rasa_server_settings() -> Dict[str, str]:
+def rasa_server_settings(project: Path = PROJECT_DIR) -> Dict[str, str]:
     """The Rasa server's process settings, as `make run` gives them (scripts/rasa_server.env)."""
-    lines = (line.strip() for line in RASA_SERVER_ENV.read_text().splitlines())
+    lines = (line.strip() for line in (project / RASA_SERVER_ENV).read_text().splitlines())
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-def rasa_server(port: int, model: Path, env: Dict[str, str], log_dir: Path, name: str = "rasa") -> Server:
+def rasa_server(
+    port: int, model: Path, env: Dict[str, str], log_dir: Path, name: str = "rasa", project: Path = PROJECT_DIR
+) -> Server:
     """`rasa run` with REST and socket.io on loopback."""
     return Server(
         name,
@@ -130,8 +137,9 @@ def rasa_server(port: int, model: Path, env: Dict[str, str], log_dir: Path, name
          # As `make run` starts it: the chat page comes from another origin (port).
          "--interface", "127.0.0.1", "--cors", *env.get("ALLOWED_ORIGINS", TEST_ALLOWED_ORIGINS).split()],
         f"http://127.0.0.1:{port}/webhooks/rest/",
-        dict(env, **rasa_server_settings()),
+        dict(env, **rasa_server_settings(project)),
         log_dir,
+        project,
     )
 
 
@@ -140,11 +148,12 @@ class Assistant:
 
     def __init__(
         self, work_dir: Path, commerce_db_url: str, model: Path = MODEL, generator_backend: str = "template",
-        rasa_env: Optional[Dict[str, str]] = None,
+        rasa_env: Optional[Dict[str, str]] = None, project: Path = PROJECT_DIR,
     ):
         """Args:
             generator_backend: `template` (default) gives replies whose wording tests can assert.
             rasa_env: extra environment of the Rasa server (e.g. SANIC_WORKERS).
+            project: the checkout whose code and settings the servers run (`make bench BEFORE=`).
         """
         if not model.exists():
             raise RuntimeError(f"{model} is missing: run `make train` (make test does it).")
@@ -153,8 +162,11 @@ class Assistant:
         self.conversation_ids: Dict[str, str] = {}
         self.tracker_db = work_dir / "conversations.db"
         env = server_env(self.actions_port, commerce_db_url, f"sqlite:///{self.tracker_db}", generator_backend)
-        self.actions = action_server(self.actions_port, env, work_dir)
-        self.rasa = rasa_server(self.rasa_port, model, dict(env, **(rasa_env or {})), work_dir)
+        if project != PROJECT_DIR:
+            # Ahead of the venv's .pth, which names this checkout.
+            env["PYTHONPATH"] = str(project)
+        self.actions = action_server(self.actions_port, env, work_dir, project=project)
+        self.rasa = rasa_server(self.rasa_port, model, dict(env, **(rasa_env or {})), work_dir, project=project)
 
     @property
     def url(self) -> str:
