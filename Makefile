@@ -11,10 +11,9 @@ BERT_WEIGHTS := weights/minilm-bert-tf/tf_model.h5
 ONNX_BERT := weights/minilm-bert-onnx/model.onnx
 MODEL := models/assistant.tar.gz
 BASELINE_MODEL := models/baseline.tar.gz
-# The generator's corpus (data/generator) is not Rasa training data.
-TRAINING_FILES := domain.yml $(shell find data -name '*.yml' -not -path 'data/generator/*')
+TRAINING_FILES := domain.yml $(shell find data -name '*.yml')
 GENERATOR := models/generator/config.json
-GENERATOR_FILES := $(wildcard data/generator/*.yml) scripts/train_generator.py \
+GENERATOR_FILES := $(wildcard actions/generation/corpus/*.yml) scripts/train_generator.py \
 	actions/generation/acts.py actions/generation/formulation.py actions/generation/corpus.py
 # The chat page's npm packages (rasa-webchat), installed from web/package-lock.json.
 WEB_INSTALLED := web/node_modules/.installed
@@ -55,7 +54,7 @@ export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate bench forget-conversations clean
+.PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate evaluate-blind bench forget-conversations clean
 
 help: ## list the targets
 	@# This file only (.env is in MAKEFILE_LIST too); -h: no file name before each line.
@@ -142,8 +141,11 @@ EVALUATE_JOBS ?= 2
 VARIANTS ?= bert baseline
 # Only the chosen configs' models: VARIANTS=bert must not cost the baseline's hour of training.
 VARIANT_MODELS := $(if $(filter bert,$(VARIANTS)),$(MODEL)) $(if $(filter baseline,$(VARIANTS)),$(BASELINE_MODEL))
-evaluate: $(VARIANT_MODELS) ## NLU cross-validation and story tests for config.yml and the baseline config (results/evaluation)
+evaluate: $(VARIANT_MODELS) ## the blind NLU set, NLU cross-validation and story tests for config.yml and the baseline config (results/evaluation)
 	$(PYTHON) -m evaluation.assistant --folds $(FOLDS) --jobs $(EVALUATE_JOBS) --variants $(VARIANTS)
+
+evaluate-blind: $(VARIANT_MODELS) ## the trained models on the blind NLU set only (tests/nlu_blind; minutes, not hours)
+	$(PYTHON) -m evaluation.assistant --blind-only --variants $(VARIANTS)
 
 BENCH_SECONDS ?= 30
 # Commits to measure this checkout against instead of the baseline config (BEFORE="6180c3d 97548c2"):

@@ -1,4 +1,5 @@
-"""The project's generator corpus (data/generator/*.yml): act + profile -> reference replies."""
+"""The project's generator corpus (actions/generation/corpus/*.yml, outside data/ because Rasa
+reads every YAML file there): act + profile -> reference replies."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ import yaml
 from actions.config import PROJECT_DIR
 from actions.generation.formulation import Profile, placeholders_in
 
-CORPUS_DIR = PROJECT_DIR / "data" / "generator"
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 # Every HELD_OUT_EVERY-th reference of each act is the test split; the rest train.
 HELD_OUT_EVERY = 5
 

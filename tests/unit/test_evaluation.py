@@ -6,7 +6,7 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from evaluation.assistant import run, summary_table
+from evaluation.assistant import frequent_confusions, misroute_rate, run, summary_table, worst_intents
 from evaluation.cross_validation import FoldStore, code_of, fold_key, fold_splits, threads_per_job
 
 
@@ -79,11 +79,53 @@ def test_summary_table_puts_the_configs_side_by_side():
                 "entity": {"order_id": {"f1-score": order_id_f1}},
                 "story": {"accuracy": 1.0, "conversation_accuracy": {"accuracy": 1.0}}}
 
-    table = summary_table({"bert": results(0.95, 0.99), "baseline": results(0.8, None)})
+    table = summary_table({}, {"bert": results(0.95, 0.99), "baseline": results(0.8, None)})
     assert "| metric | bert | baseline |" in table
     assert "| intent accuracy | 0.950 | 0.800 |" in table
     assert "| `order_id` entity F1 | 0.990 | n/a |" in table
-    assert table.startswith("NLU: 5-fold cross-validation")
+    assert table.startswith("In-distribution: 5-fold cross-validation")
+
+
+def error(wanted, predicted):
+    return {"text": "...", "intent": wanted, "intent_prediction": {"name": predicted, "confidence": 0.5}}
+
+
+BLIND_REPORT = {
+    "accuracy": 0.9, "macro avg": {"f1-score": 0.88, "support": 100},
+    "out_of_scope": {"precision": 0.8, "recall": 0.7, "f1-score": 0.75},
+    "cancel_order": {"precision": 1.0, "recall": 0.9, "f1-score": 0.95},
+    "change_order": {"precision": 0.9, "recall": 0.6, "f1-score": 0.72},
+}
+
+
+def route(wanted, routed):
+    return {"text": "...", "intent": wanted, "routed": routed}
+
+
+def test_a_misroute_starts_an_order_change_the_customer_did_not_ask_for():
+    routed = [route("change_order", "cancel_order"), route("change_order", "cancel_order"),
+              route("faq", "return_item"), route("cancel_order", "track_order"), route("get_refund", "return_item"),
+              route("change_order", "nlu_fallback"), route("cancel_order", "cancel_order")] + [route("faq", "faq")] * 93
+    # change_order -> cancel_order twice, a question -> a return, a refund -> a return: 4 of 100;
+    # the message NLU was unsure of was asked about, and started nothing.
+    assert misroute_rate(routed) == 0.04
+    errors = [error("change_order", "cancel_order"), error("change_order", "cancel_order"), error("faq", "return_item")]
+    assert frequent_confusions(errors)[0] == "change_order → cancel_order (2)"
+    assert worst_intents(BLIND_REPORT)[:2] == ["change_order 0.72", "out_of_scope 0.75"]
+
+
+def test_the_blind_set_leads_the_summary():
+    blind = {"bert": {"intent": BLIND_REPORT, "entity": {"order_id": {"f1-score": 0.96}},
+                      "errors": [error("change_order", "cancel_order")],
+                      "routes": [route("change_order", "cancel_order")] + [route("faq", "faq")] * 99}}
+    cross_validation = {"bert": {"folds": 5, "intent": {"accuracy": 0.95, "macro avg": {"f1-score": 0.94}}, "entity": {},
+                                 "story": {"accuracy": 1.0, "conversation_accuracy": {"accuracy": 1.0}}}}
+    summary = summary_table(blind, cross_validation)
+    assert summary.startswith("Blind set: 100 messages")
+    assert "| out-of-scope recall | 0.700 |" in summary
+    assert "| misroute rate | 0.010 |" in summary
+    assert "bert: most frequent confusions change_order → cancel_order (1)" in summary
+    assert summary.index("Blind set") < summary.index("In-distribution")
 
 
 def test_a_failed_step_stops_the_evaluation_with_a_message_not_a_traceback(monkeypatch):

@@ -24,7 +24,8 @@ MIN_EXAMPLES_PER_INTENT = 30
 
 @pytest.fixture(scope="module")
 def nlu():
-    files = [*sorted((PROJECT_DIR / "data" / "nlu").glob("*.yml")), *sorted((PROJECT_DIR / "data" / "lookups").glob("*.yml"))]
+    data = PROJECT_DIR / "data"
+    files = [data / "nlu.yml", *sorted((data / "nlu").glob("*.yml")), *sorted((data / "lookups").glob("*.yml"))]
     first, *rest = [load_data(str(path)) for path in files]
     return first.merge(*rest)
 
