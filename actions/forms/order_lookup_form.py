@@ -18,14 +18,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import clock
-from actions.conversation import (
-    apologise_for_failure,
-    latest_intent,
-    latest_text,
-    order_request_text,
-    slot_before_latest_message,
-)
-from actions.fallback import NLU_FALLBACK_INTENT, ask_which_request
+from actions.conversation import apologise_for_failure, latest_text, order_request_text, slot_before_latest_message
 from actions.formatting import format_items
 from actions.identity import (
     VERIFIED_AT_SLOT,
@@ -110,10 +103,6 @@ class ValidateOrderLookupForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         said_before = len(dispatcher.messages)
         being_validated = _slots_being_validated(tracker)
-        # A request NLU was unsure of is no answer to the form's question: which one was
-        # meant is asked, then the question again.
-        if latest_intent(tracker) == NLU_FALLBACK_INTENT and ask_which_request(dispatcher, tracker):
-            return _ask_again(tracker, being_validated)
         try:
             renewal = self._forget_expired_proof(dispatcher, tracker)
             return renewal + await super().run(dispatcher, tracker, domain)

@@ -2,7 +2,7 @@ import pytest
 
 from rasa_sdk.events import FollowupAction, UserUtteranceReverted
 
-from actions.fallback import CHOICES, ActionHandleCoreFallback, ActionHandleNluFallback, close_call, consecutive_fallbacks
+from actions.fallback import ActionHandleCoreFallback, ActionHandleNluFallback, consecutive_fallbacks
 from tests.conftest import bot_event, user_event
 
 
@@ -42,40 +42,3 @@ async def test_unsure_policies_outside_a_form_give_a_human_contact(dispatcher, t
     events = await ActionHandleCoreFallback().run(dispatcher, tracker_factory([user_event("hm", "affirm")]), domain)
     assert events == [UserUtteranceReverted()]
     assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
-
-
-def unsure_message(ranking, entities=None):
-    """A message the request guard marked nlu_fallback, its ranking kept."""
-    event = user_event("i want to cancel the jeans from 100032", "nlu_fallback", entities)
-    event["parse_data"]["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.45}] + [
-        {"name": name, "confidence": confidence} for name, confidence in ranking]
-    return event
-
-
-async def test_a_close_call_between_order_changes_is_asked_with_buttons(dispatcher, tracker_factory, domain):
-    order_id = [{"entity": "order_id", "value": "100032", "start": 33, "end": 39}]
-    tracker = tracker_factory([unsure_message([("cancel_order", 0.45), ("change_order", 0.4)], order_id)])
-    assert close_call(tracker) == ["cancel_order", "change_order"]
-    await ActionHandleNluFallback().run(dispatcher, tracker, domain)
-    [message] = dispatcher.messages
-    assert message["response"] == "utter_which_request"
-    assert message["buttons"] == [
-        {"title": "Cancel the whole order", "payload": '/cancel_order{"order_id": "100032"}'},
-        {"title": "Change or remove an item", "payload": '/change_order{"order_id": "100032"}'},
-    ]
-
-
-@pytest.mark.parametrize("ranking", [
-    [("faq", 0.3), ("chitchat", 0.2)],  # no order change among them: nothing to choose between
-    [("cancel_order", 0.3), ("out_of_scope", 0.25)],  # no button for the runner-up
-    [("cancel_order", 0.3)],
-])
-async def test_other_unsure_messages_are_asked_to_rephrase(ranking, dispatcher, tracker_factory, domain):
-    tracker = tracker_factory([unsure_message(ranking)])
-    assert close_call(tracker) == []
-    await ActionHandleNluFallback().run(dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
-
-
-def test_every_choice_is_an_intent_of_the_domain(domain):
-    assert set(CHOICES) <= set(domain["intents"])

@@ -142,20 +142,3 @@ async def test_an_email_instead_of_the_order_number_is_kept_without_a_complaint(
     tracker = tracker_factory(events, slots={"order_id": text, "order_contact": text, "requested_slot": "order_id"})
     assert await ValidateOrderLookupForm().validate_order_id(text, dispatcher, tracker, domain) == {"order_id": None}
     assert dispatcher.messages == []
-
-
-async def test_an_unsure_request_in_the_form_is_asked_about_not_taken_as_the_answer(dispatcher, tracker_factory, domain):
-    """"actually cancel the jeans" at the email question, NLU unsure between cancelling the
-    order and changing an item: which one is asked, and the text is no email to complain about."""
-    unsure = user_event("actually cancel the jeans", "nlu_fallback")
-    unsure["parse_data"]["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.4},
-                                              {"name": "cancel_order", "confidence": 0.4},
-                                              {"name": "change_order", "confidence": 0.35}]
-    events = [{"event": "slot", "name": "requested_slot", "value": "order_contact"}, unsure,
-              {"event": "slot", "name": "order_contact", "value": "actually cancel the jeans"}]
-    tracker = tracker_factory(events, slots={"order_id": "100032", "order_contact": "actually cancel the jeans",
-                                             "requested_slot": "order_contact"})
-    returned = await ValidateOrderLookupForm().run(dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_which_request"]
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/cancel_order", "/change_order"]
-    assert returned == [SlotSet("order_contact", None), SlotSet("requested_slot", "order_contact")]
