@@ -83,10 +83,10 @@ class Load:
         self.client_names_conversations = False
 
     async def find_who_names_conversations(self) -> None:
-        """Asks the server once: a conversation's id comes in the answer's header, or the client picks it."""
+        """Asks the server once: a conversation's id comes in the answer's header, or the client
+        picks it (the project's REST channel before ids were issued refused a message without one)."""
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REPLY_LIMIT_SECONDS)) as session:
             async with session.post(self.url, json={"message": "hi"}) as response:
-                response.raise_for_status()
                 self.client_names_conversations = "X-Conversation-Id" not in response.headers
 
     async def converse(self, conversation: Conversation, results: List[TurnResult]) -> None:

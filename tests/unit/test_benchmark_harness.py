@@ -147,6 +147,8 @@ async def serve_rest(issues_ids: bool, senders: list) -> web.AppRunner:
     async def webhook(request):
         sender = (await request.json()).get("sender")
         senders.append(sender)
+        if sender is None and not issues_ids:
+            return web.json_response({"error": "sender is required"}, status=400)
         headers = {"X-Conversation-Id": sender or f"issued-{len(senders)}"} if issues_ids else {}
         return web.json_response([{"text": "ok"}], headers=headers)
 
