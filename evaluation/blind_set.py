@@ -9,7 +9,8 @@ from typing import Dict, List
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from actions.config import PROJECT_DIR
+
 BLIND_DIR = PROJECT_DIR / "tests" / "nlu_blind"
 DATA_DIR = PROJECT_DIR / "data"
 # fuzz.ratio (0-100) from which two normalised messages count as one written twice.

@@ -5,7 +5,8 @@ from collections import Counter
 import pytest
 import yaml
 
-from evaluation.blind_set import PROJECT_DIR, blind_set, near_duplicates, normalised, training_set
+from actions.config import PROJECT_DIR
+from evaluation.blind_set import blind_set, near_duplicates, normalised, training_set
 
 MIN_MESSAGES = 2500
 MIN_PER_INTENT = 40

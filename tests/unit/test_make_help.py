@@ -2,9 +2,8 @@
 
 import os
 import subprocess
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from tests.conftest import PROJECT_DIR
 
 
 def test_help_names_each_target():
