@@ -57,17 +57,18 @@ ORDER_REQUEST_SLOT = "order_request"
 
 
 def _request_event(tracker: Tracker) -> Optional[Dict[Text, Any]]:
-    """The event that made the request ORDER_FORM serves: the last order request (a customer
-    message, or ORDER_REQUEST_SLOT set) before the form's latest activation."""
+    """The event that made the request ORDER_FORM serves: ORDER_REQUEST_SLOT set since the
+    form's latest activation (a switch the customer confirmed inside it), else the last order
+    request (a customer message, or ORDER_REQUEST_SLOT set) before that activation."""
     activated = False
     for event in reversed(_events(tracker)):
+        requested = event.get("value") if event.get("event") == "slot" and event.get("name") == ORDER_REQUEST_SLOT else None
+        if requested in ORDER_REQUEST_INTENTS:
+            return event
         if event.get("event") == "active_loop" and event.get("name") == ORDER_FORM:
             activated = True
         elif activated and event.get("event") == "user" and _intent_name(event) in ORDER_REQUEST_INTENTS:
             return event
-        elif activated and event.get("event") == "slot" and event.get("name") == ORDER_REQUEST_SLOT:
-            if event.get("value") in ORDER_REQUEST_INTENTS:
-                return event
     return next((e for e in reversed(_events(tracker)) if e.get("event") == "user" and _intent_name(e) in ORDER_REQUEST_INTENTS), None)
 
 
@@ -88,6 +89,14 @@ def order_request_text(tracker: Tracker) -> Text:
     event = _request_event(tracker)
     text = event.get("text") if event is not None and event.get("event") == "user" else None
     return text if isinstance(text, str) else ""
+
+
+def order_request_parse_data(tracker: Tracker) -> Optional[Dict[Text, Any]]:
+    """What NLU made of the message that made the current order request (None if no message
+    made it: the customer chose it)."""
+    event = _request_event(tracker)
+    parse_data = event.get("parse_data") if event is not None and event.get("event") == "user" else None
+    return parse_data if isinstance(parse_data, dict) else None
 
 
 # Events after which every slot is empty again.

@@ -121,6 +121,10 @@ def changed_to(text: Text, current: Optional[Text]) -> Optional[Text]:
     return next((request for request in reversed(mentioned_order_requests(text)) if not same_kind(request, current)), None)
 
 
+# The request the customer asked for while a change was half-done, until they confirm the switch.
+SWITCH_SLOT = "switch_to"
+
+
 def change_half_done(tracker: Tracker) -> bool:
     """True if the customer already gave a detail of a change they had not confirmed."""
     return any(tracker.get_slot(slot) is not None for slot in CHANGE_SLOTS)
@@ -157,9 +161,11 @@ class ActionLeaveRequest(Action):
 
 class ActionSwitchOrderRequest(Action):
     """Another order request inside a form: the form is left, and the rule starts it again
-    for the new request (the order number and its proof are kept). The same request again
-    at the order-number question means the customer does not have the number, and at the
-    confirmation it is a yes."""
+    for the new request (the order number and its proof are kept). If a change was half-done
+    and the message does not say it is given up ("actually", "forget"), the form starts again
+    for the old request and first asks whether to drop the change (`switch_confirmed`). The
+    same request again at the order-number question means the customer does not have the
+    number, and at the confirmation it is a yes."""
 
     def name(self) -> Text:
         return "action_switch_order_request"
@@ -167,6 +173,9 @@ class ActionSwitchOrderRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         current = current_order_request(tracker) if tracker.active_loop_name == ORDER_FORM else None
         new_request = changed_to(latest_text(tracker), current) or latest_intent(tracker)
+        if tracker.get_slot(REQUESTED_SLOT) == "chosen_request":
+            # The answer to "which did you mean?": the form starts again for the chosen request.
+            return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet(ORDER_REQUEST_SLOT, new_request)]
         if new_request == current:
             asked = tracker.get_slot(REQUESTED_SLOT)
             if asked == "order_id":
@@ -174,8 +183,42 @@ class ActionSwitchOrderRequest(Action):
             # "Yes, cancel it" to "Shall I cancel it?" confirms.
             confirmed = [SlotSet("change_confirmed", True)] if asked == "change_confirmed" else []
             return [ActiveLoop(None)] + confirmed
+        if change_half_done(tracker) and new_request in REQUEST_TEXT and not CHANGE_OF_MIND.search(latest_text(tracker)):
+            # The details given so far stay until the customer answers.
+            return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet(SWITCH_SLOT, new_request),
+                    SlotSet(ORDER_REQUEST_SLOT, current)]
         left = request_left_behind(dispatcher, tracker)
         if new_request in REQUEST_TEXT:
             dispatcher.utter_message(response="utter_switched_request", request_text=REQUEST_TEXT[new_request])
         # Named for the form's next start: NLU may have read the message as the old request.
         return left + [SlotSet(ORDER_REQUEST_SLOT, new_request)]
+
+
+class ActionAskSwitchConfirmed(Action):
+    """Asks whether to drop the half-done change for the request the customer asked for."""
+
+    def name(self) -> Text:
+        return "action_ask_switch_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        current = current_order_request(tracker)
+        new_request = tracker.get_slot(SWITCH_SLOT)
+        dispatcher.utter_message(
+            response="utter_confirm_switch", order_id=tracker.get_slot("order_id"),
+            current_text=REQUEST_TEXT.get(current, "finish your request"),
+            request_text=REQUEST_TEXT.get(new_request, "help with your new request"),
+        )
+        return []
+
+
+def switch_answered(dispatcher: CollectingDispatcher, tracker: Tracker, confirmed: Any) -> Dict[Text, Any]:
+    """The slots after the customer's answer to `switch_confirmed`: on yes the change is
+    forgotten and the form serves the new request; on no it goes on with the change."""
+    new_request = tracker.get_slot(SWITCH_SLOT)
+    answered = {SWITCH_SLOT: None, "switch_confirmed": None}
+    if confirmed is True and new_request in REQUEST_TEXT:
+        dispatcher.utter_message(response="utter_change_left_unchanged", order_id=tracker.get_slot("order_id"))
+        dispatcher.utter_message(response="utter_switched_request", request_text=REQUEST_TEXT[new_request])
+        return {**answered, ORDER_REQUEST_SLOT: new_request, **{slot: None for slot in CHANGE_SLOTS}}
+    dispatcher.utter_message(response="utter_change_continued")
+    return answered

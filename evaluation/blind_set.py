@@ -4,7 +4,7 @@ with the training data."""
 import asyncio
 import re
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -55,10 +55,13 @@ def near_duplicates(blind: List[str], training: List[str]) -> Dict[str, str]:
     return found
 
 
-def routes(model: Path) -> List[Dict[str, str]]:
+def routes(model: Path) -> List[Dict[str, Any]]:
     """What the trained model makes of each blind message, as the assistant acts on it: the
-    intent after both fallbacks (`rasa test nlu` reports the intent a fallback replaced)."""
+    intent after both fallbacks (`rasa test nlu` reports the intent a fallback replaced), and
+    whether the assistant asks which request was meant (actions/unsure_request.py)."""
     from rasa.core.agent import Agent
+
+    from actions.unsure_request import close_alternative
 
     async def parse_all() -> List[Dict[str, str]]:
         agent = Agent.load(str(model))
@@ -66,7 +69,8 @@ def routes(model: Path) -> List[Dict[str, str]]:
         for message in blind_set().intent_examples:
             result = await agent.parse_message(message.get("text"))
             parsed.append({"text": message.get("text"), "intent": message.get("intent"),
-                           "routed": result["intent"]["name"]})
+                           "routed": result["intent"]["name"], "asked": close_alternative(result) is not None,
+                           "ranking": [[r["name"], round(r["confidence"], 4)] for r in result.get("intent_ranking", [])[:2]]})
         return parsed
 
     return asyncio.run(parse_all())

@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import clock
 from actions.conversation import apologise_for_failure, latest_text, order_request_text, slot_before_latest_message
+from actions.digressions import SWITCH_SLOT, switch_answered
 from actions.formatting import format_items
 from actions.identity import (
     VERIFIED_AT_SLOT,
@@ -31,6 +32,7 @@ from actions.identity import (
 )
 from actions.order_changes import CHANGE_DETAIL_SLOTS, CHANGE_SLOTS, requested_change
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
+from actions.unsure_request import unsure_request_alternative
 from actions.validation import (
     normalise_city,
     normalise_contact,
@@ -137,6 +139,12 @@ class ValidateOrderLookupForm(FormValidationAction):
         # Nothing more is asked once locked: the form ends and the answer offers a human.
         if verification_locked(tracker):
             return []
+        if tracker.get_slot(SWITCH_SLOT):
+            # Another request came while a change was half-done: whether to drop it comes first.
+            return ["switch_confirmed"]
+        if unsure_request_alternative(tracker):
+            # Ask, don't guess: which of two requests NLU could not tell apart comes first.
+            return ["chosen_request"]
         proof = await proof_slots(tracker)
         change = requested_change(tracker)
         order_id = normalise_order_id(first_value(tracker.get_slot("order_id")))
@@ -250,6 +258,11 @@ class ValidateOrderLookupForm(FormValidationAction):
         # Same words whether the order does not exist or is someone else's. The number stays, so
         # a mistyped email is typed again alone; a corrected number replaces it.
         return _count_failure(dispatcher, tracker, "utter_order_not_verified", order_id)
+
+    async def validate_switch_confirmed(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return switch_answered(dispatcher, tracker, slot_value)
 
     async def validate_refund_reason(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

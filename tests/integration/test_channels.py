@@ -126,6 +126,21 @@ def test_address_change_checks_each_field_and_masks_it(assistant):
     assert "now goes to Li***" in say(assistant, "yes", customer)
 
 
+def test_another_request_during_a_half_done_change_is_confirmed_first(assistant):
+    customer = uuid.uuid4().hex
+    say(assistant, "i need to change the delivery address of order 610003", customer)
+    say(assistant, CUSTOMER_EMAIL, customer)
+    assert "postcode" in say(assistant, "Lindenstrasse 12", customer)
+    question = say(assistant, "where is my parcel right now?", customer)
+    assert "Shall I drop that and find out where your order is instead?" in question
+    # "No": the change goes on where it was.
+    assert "postcode" in say(assistant, "no", customer)
+    assert "Shall I drop that" in say(assistant, "where is my parcel right now?", customer)
+    switched = say(assistant, "yes", customer)
+    assert "nothing was changed" in switched and "find out where your order is instead" in switched
+    assert "postcode" not in switched
+
+
 def test_stop_abandons_a_change_cleanly(assistant):
     customer = uuid.uuid4().hex
     say(assistant, "cancel order 573108", customer)

@@ -94,6 +94,23 @@ async def test_questions_and_impossible_changes_ask_nothing_more(
     assert slots == VERIFICATION_SLOTS
 
 
+async def test_another_request_during_a_half_done_change_asks_about_the_switch_first(
+    shop, tracker_factory, dispatcher, domain
+):
+    tracker = order_tracker(tracker_factory, "change_shipping_address", shop["pending"],
+                            shipping_street="Birkenstraße 12", switch_to="track_order")
+    assert await ValidateOrderLookupForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain) == [
+        "switch_confirmed"]
+
+
+async def test_a_change_nlu_was_unsure_of_asks_which_request_first(shop, tracker_factory, dispatcher, domain):
+    tracker = order_tracker(tracker_factory, "cancel_order", shop["paid"])
+    tracker.events[0]["parse_data"]["intent_ranking"] = [{"name": "cancel_order", "confidence": 0.45},
+                                                         {"name": "change_order", "confidence": 0.4}]
+    assert await ValidateOrderLookupForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain) == [
+        "chosen_request"]
+
+
 async def test_nothing_beyond_verification_is_asked_before_it(shop, tracker_factory, dispatcher, domain):
     tracker = order_tracker(tracker_factory, "cancel_order", shop["paid"], contact=None)
     slots = await ValidateOrderLookupForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain)

@@ -20,6 +20,15 @@ def test_a_new_activation_serves_the_new_request():
     assert current_order_request(make_tracker(events)) == "track_order"
 
 
+def test_a_switch_confirmed_inside_the_form_serves_the_new_request():
+    events = [user_event("change the address", "change_shipping_address"), form_activated(),
+              user_event("where is it", "track_order"), {"event": "active_loop", "name": None},
+              {"event": "slot", "name": "order_request", "value": "change_shipping_address"}, form_activated()]
+    assert current_order_request(make_tracker(events)) == "change_shipping_address"
+    events += [user_event("yes", "affirm"), {"event": "slot", "name": "order_request", "value": "track_order"}]
+    assert current_order_request(make_tracker(events)) == "track_order"
+
+
 def test_without_a_form_the_latest_order_request_counts():
     events = [user_event("cancel it", "cancel_order"), user_event("hi", "greet")]
     assert current_order_request(make_tracker(events)) == "cancel_order"

@@ -3,7 +3,13 @@
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 
-from actions.digressions import ActionAnswerDigression, ActionLeaveRequest, ActionSwitchOrderRequest
+from actions.digressions import (
+    ActionAnswerDigression,
+    ActionAskSwitchConfirmed,
+    ActionLeaveRequest,
+    ActionSwitchOrderRequest,
+    switch_answered,
+)
 from tests.conftest import bot_event, user_event
 
 ORDER_FORM = "order_lookup_form"
@@ -108,3 +114,43 @@ async def test_a_changed_mind_read_as_the_old_request_switches_to_the_one_it_nam
     events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
     assert SlotSet("order_request", "track_order") in events and ActiveLoop(None) in events
     assert dispatcher.messages[-1]["request_text"] == "find out where your order is"
+
+
+HALF_DONE_ADDRESS = {"order_id": "100032", "shipping_street": "Birkenstraße 12", "requested_slot": "shipping_postcode"}
+
+
+async def test_another_request_during_a_half_done_change_is_asked_about_first(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("where is my parcel right now", "track_order", "change_shipping_address"),
+                              HALF_DONE_ADDRESS, active_loop=ORDER_FORM)
+    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+    # The form starts again for the address change, keeps the street, and asks about the switch.
+    assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("switch_to", "track_order"),
+                      SlotSet("order_request", "change_shipping_address")]
+    assert responses(dispatcher) == []
+
+
+async def test_the_switch_question_names_both_requests(dispatcher, tracker_factory, domain):
+    events = asked_inside_form("where is it", "track_order", "change_shipping_address")
+    tracker = tracker_factory(events, {**HALF_DONE_ADDRESS, "switch_to": "track_order"}, active_loop=ORDER_FORM)
+    await ActionAskSwitchConfirmed().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_confirm_switch"]
+    assert dispatcher.messages[0]["current_text"] == "change the delivery address"
+    assert dispatcher.messages[0]["request_text"] == "find out where your order is"
+    assert dispatcher.messages[0]["order_id"] == "100032"
+
+
+async def test_yes_to_the_switch_forgets_the_change_and_serves_the_new_request(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("yes", "affirm", "change_shipping_address"),
+                              {**HALF_DONE_ADDRESS, "switch_to": "track_order"}, active_loop=ORDER_FORM)
+    slots = switch_answered(dispatcher, tracker, True)
+    assert slots["order_request"] == "track_order" and slots["shipping_street"] is None
+    assert slots["switch_to"] is None and slots["switch_confirmed"] is None
+    assert responses(dispatcher) == ["utter_change_left_unchanged", "utter_switched_request"]
+
+
+@pytest.mark.parametrize("answer", [False, None])
+async def test_no_to_the_switch_goes_on_with_the_change(answer, dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("no", "deny", "change_shipping_address"),
+                              {**HALF_DONE_ADDRESS, "switch_to": "track_order"}, active_loop=ORDER_FORM)
+    assert switch_answered(dispatcher, tracker, answer) == {"switch_to": None, "switch_confirmed": None}
+    assert responses(dispatcher) == ["utter_change_continued"]
