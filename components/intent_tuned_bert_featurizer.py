@@ -27,6 +27,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.noisy_text import noisy
 from components.onnx_bert_featurizer import cpu_session
 from scripts.export_bert_onnx import INPUT_NAMES
 
@@ -41,6 +42,7 @@ NUMERIC_OPTIONS = {
     "max_tokens": (int, 512),
     "learning_rate": (float, math.inf),
     "head_learning_rate": (float, math.inf),
+    "noisy_share": (float, 1.0),
 }
 
 
@@ -63,6 +65,9 @@ class IntentTunedBertFeaturizer(DenseFeaturizer, GraphComponent):
             "head_learning_rate": 2e-3,
             # Customer messages are short; longer ones are read from their first tokens.
             "max_tokens": 64,
+            # The share of examples seen, in each epoch, as a noisy copy (typos, casing, "u"
+            # for "you", no punctuation; components/noisy_text.py): customers write worse than we do.
+            "noisy_share": 0.5,
             "random_seed": 2718,
         }
 
@@ -203,14 +208,15 @@ def _fine_tune_and_export(
     )
     targets = torch.tensor(labels)
 
-    def encode(indices: np.ndarray) -> Dict[Text, Any]:
-        chosen = [texts[i] for i in indices]
+    def encode(indices: np.ndarray, epoch_texts: List[Text] = texts) -> Dict[Text, Any]:
+        chosen = [epoch_texts[i] for i in indices]
         return tokenizer(chosen, padding=True, truncation=True, max_length=config["max_tokens"], return_tensors="pt")
 
     encoder.train()
     for _ in range(config["epochs"]):
+        epoch_texts = [noisy(text, shuffle) if shuffle.rand() < config["noisy_share"] else text for text in texts]
         for indices in _batches_of_similar_length(lengths, batch_size, shuffle):
-            inputs = encode(indices)
+            inputs = encode(indices, epoch_texts)
             logits = head(dropout(encoder(inputs["input_ids"], inputs["attention_mask"])))
             # Label smoothing: several intents share wording, and a model sure of one
             # neighbour over another generalises worse.
