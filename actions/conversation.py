@@ -91,6 +91,14 @@ def order_request_text(tracker: Tracker) -> Text:
     return text if isinstance(text, str) else ""
 
 
+def events_since_order_request(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The events after the one that made the current order request (all, if none did)."""
+    events = _events(tracker)
+    request = _request_event(tracker)
+    start = next((index + 1 for index, event in enumerate(events) if event is request), 0)
+    return events[start:]
+
+
 def order_request_parse_data(tracker: Tracker) -> Optional[Dict[Text, Any]]:
     """What NLU made of the message that made the current order request (None if no message
     made it: the customer chose it)."""

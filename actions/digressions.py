@@ -91,6 +91,12 @@ class ActionAnswerDigression(Action):
     @staticmethod
     async def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         intent = latest_intent(tracker) or ""
+        current = current_order_request(tracker) if tracker.active_loop_name == ORDER_FORM else None
+        if intent == "deny" and changed_to(latest_text(tracker), current):
+            # "wait no, I just want to know where it is": a changed mind, not a "no". The form
+            # stays active, as the rule runs it next: it serves the new request from here.
+            switched = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+            return [event for event in switched if event != ActiveLoop(None)]
         if intent == "deny":
             # "no" / "dunno" to the form's question: the number's whereabouts, or why it is needed.
             asked = tracker.get_slot(REQUESTED_SLOT)
@@ -113,12 +119,19 @@ class ActionAnswerDigression(Action):
 CHANGE_OF_MIND = re.compile(r"\b(actually|instead|rather|forget|wait|no)\b", re.IGNORECASE)
 
 
+# "don't cancel it", "do not want it returned": the change named is not wanted ("yes, I do not
+# need it any more" is still a yes).
+NEGATION = re.compile(r"\b(don'?t|do not|not|never)\s+(\w+\s+){0,2}?(cancel|return|change|refund)", re.IGNORECASE)
+
+
 def changed_to(text: Text, current: Optional[Text]) -> Optional[Text]:
     """The other order request a changed mind names, when NLU read the message as the request
-    in hand; None otherwise."""
+    in hand; None otherwise. Each comma-separated phrase is read on its own: "no wait, don't
+    cancel it, just change the address instead" names the cancellation and the address."""
     if current is None or not CHANGE_OF_MIND.search(text):
         return None
-    return next((request for request in reversed(mentioned_order_requests(text)) if not same_kind(request, current)), None)
+    named = [request for phrase in text.split(",") for request in mentioned_order_requests(phrase)]
+    return next((request for request in reversed(named) if not same_kind(request, current)), None)
 
 
 # The request the customer asked for while a change was half-done, until they confirm the switch.
@@ -173,15 +186,13 @@ class ActionSwitchOrderRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         current = current_order_request(tracker) if tracker.active_loop_name == ORDER_FORM else None
         new_request = changed_to(latest_text(tracker), current) or latest_intent(tracker)
-        if tracker.get_slot(REQUESTED_SLOT) == "chosen_request":
-            # The answer to "which did you mean?": the form starts again for the chosen request.
-            return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet(ORDER_REQUEST_SLOT, new_request)]
         if new_request == current:
             asked = tracker.get_slot(REQUESTED_SLOT)
             if asked == "order_id":
                 dispatcher.utter_message(response="utter_missing_order_number")
-            # "Yes, cancel it" to "Shall I cancel it?" confirms.
-            confirmed = [SlotSet("change_confirmed", True)] if asked == "change_confirmed" else []
+            # "Yes, cancel it" to "Shall I cancel it?" confirms; "please don't cancel it" does not.
+            confirmed = [SlotSet("change_confirmed", True)] if asked == "change_confirmed" and not NEGATION.search(
+                latest_text(tracker)) else []
             return [ActiveLoop(None)] + confirmed
         if change_half_done(tracker) and new_request in REQUEST_TEXT and not CHANGE_OF_MIND.search(latest_text(tracker)):
             # The details given so far stay until the customer answers.

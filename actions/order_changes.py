@@ -42,15 +42,16 @@ CHANGE_DETAIL_SLOTS = {
 }
 CHANGE_SLOTS = sorted({s for slots in CHANGE_DETAIL_SLOTS.values() for s in slots} | {"change_confirmed"})
 KIND_TEXT = {"refund": "refund request", "return": "return"}
+# Policy the replies state; the templates in domain.yml say the same.
+REFUND_DAYS_TEXT = "5-7 business days"
+# "How long until I get my money back?" is answered with the status.
 REFUND_STATUS_TEXT = {
-    "requested": "open and waiting for the parcel to reach our warehouse",
+    "requested": f"open and waiting for the parcel to reach our warehouse; the money follows within {REFUND_DAYS_TEXT} of its arrival",
     "approved": "approved",
-    "received": "received at our warehouse; the money is being sent back",
+    "received": f"received at our warehouse; the money is being sent back and arrives within {REFUND_DAYS_TEXT}",
     "refunded": "refunded to your original payment method",
     "rejected": "rejected; our team has emailed you why",
 }
-# Policy the replies state; the templates in domain.yml say the same.
-REFUND_DAYS_TEXT = "5-7 business days"
 RETURN_WINDOW_TEXT = f"{RETURN_WINDOW_DAYS} days"
 
 

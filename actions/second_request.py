@@ -62,13 +62,17 @@ def mentioned_order_requests(text: Text) -> List[Text]:
     return [intent for intent in _mentioned(text) if intent in ORDER_REQUEST_WORDS]
 
 
-def split_requests(text: Text, nlu_request: Optional[Text]) -> Tuple[Optional[Text], Optional[Text]]:
+def split_requests(
+    text: Text, nlu_request: Optional[Text], change_begun: bool = False
+) -> Tuple[Optional[Text], Optional[Text]]:
     """The request to answer now and the second one of the message (or None).
 
-    NLU gives the message one intent, often the request named last; two questions that only
-    read the order are answered in the order the customer asked them."""
+    NLU gives the message one intent, often the request named last. A question that only
+    reads the order, named first, is answered first, and the request NLU chose is offered
+    after it, unless that is a change the customer has begun (given a detail or confirmed)."""
     mentioned = _mentioned(text)
-    if (nlu_request in READ_REQUESTS and mentioned and mentioned[0] in READ_REQUESTS
+    can_wait = nlu_request in READ_REQUESTS or (nlu_request in OFFER_TEXT and not change_begun)
+    if (can_wait and mentioned and mentioned[0] in READ_REQUESTS
             and not same_kind(mentioned[0], nlu_request) and any(same_kind(m, nlu_request) for m in mentioned[1:])):
         return mentioned[0], nlu_request
     second = next((m for m in _named_in(_clauses(text)[1:]) if not same_kind(m, nlu_request or "")), None)

@@ -1,24 +1,28 @@
-"""Ask, don't guess: an order change NLU read without being sure, next to another order
-request it nearly chose, is asked about ("cancel the whole order, or change an item?")
-before order_lookup_form starts it.
+"""Ask, don't guess: when NLU read an order change without being sure of it, next to another
+order request it nearly chose, the first question order_lookup_form asks for it comes with an
+offer of the other request, once ("If you meant to change the items in your order instead,
+just say so or tap below"). Nothing is changed before the customer confirms the change, and a
+customer who meant the other request switches with one tap; a customer who meant the first
+just answers the question, so the offer never holds a conversation up.
 
 The thresholds are picked on the blind NLU set (README, "Accuracy"): `make evaluate-blind`
-reports how many messages they ask about and how many changes they would still start wrongly.
+reports how often the offer is made and how many changes still start wrongly.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
 
-from actions.conversation import ORDER_REQUEST_INTENTS, current_order_request, order_request_parse_data
+from actions.conversation import ORDER_REQUEST_INTENTS, events_since_order_request, order_request_parse_data
+from actions.digressions import REQUEST_TEXT
 from actions.order_changes import REQUEST_CHANGES
 
-# A change whose intent is ranked this far at most above another order request's is asked about.
+# A change whose intent is ranked this far at most above another order request's is offered the other.
 UNSURE_MARGIN = 0.3
-# Below this confidence a change is asked about when any other order request is ranked second.
-SURE_CONFIDENCE = 0.6
+# Below this confidence a change is offered the other request whenever one is ranked second.
+SURE_CONFIDENCE = 0.7
 # What each order request is called on its button.
 REQUEST_BUTTON_TITLES = {
     "track_order": "Where is my order?",
@@ -60,25 +64,15 @@ def unsure_request_alternative(tracker: Tracker) -> Optional[Text]:
     return close_alternative(order_request_parse_data(tracker))
 
 
-def request_choice(first: Text, second: Text) -> Dict[Text, Any]:
-    """The question's variables: each request's button title and payload."""
-    return {
-        "first_title": REQUEST_BUTTON_TITLES.get(first, first), "first_intent": first,
-        "second_title": REQUEST_BUTTON_TITLES.get(second, second), "second_intent": second,
-    }
+def _asked_since_request(tracker: Tracker) -> bool:
+    return any(event.get("event") == "slot" and event.get("name") == REQUESTED_SLOT and event.get("value")
+               for event in events_since_order_request(tracker))
 
 
-class ActionAskChosenRequest(Action):
-    """Asks which of the two requests the customer meant, with a button for each."""
-
-    def name(self) -> Text:
-        return "action_ask_chosen_request"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        first = current_order_request(tracker)
-        second = unsure_request_alternative(tracker)
-        if first is None or second is None:
-            dispatcher.utter_message(response="utter_did_not_get_that")
-            return []
-        dispatcher.utter_message(response="utter_ask_chosen_request", **request_choice(first, second))
-        return []
+def offer_other_request(dispatcher: CollectingDispatcher, tracker: Tracker, next_slot: Optional[Text]) -> None:
+    """With the form's first question for an unsure change, offers the request NLU nearly chose."""
+    alternative = unsure_request_alternative(tracker)
+    if next_slot is None or alternative is None or _asked_since_request(tracker):
+        return
+    dispatcher.utter_message(response="utter_offer_other_request", request_text=REQUEST_TEXT[alternative],
+                             request_title=REQUEST_BUTTON_TITLES[alternative], request_intent=alternative)

@@ -50,6 +50,23 @@ def order_id_in_text(text: Optional[str]) -> Optional[str]:
     return next((order_id for order_id in map(normalise_order_id, words) if order_id), None)
 
 
+# "it is 100021 not 100012": a number right after "not" is the wrong one.
+_DENIED_BEFORE = re.compile(r"\b(?:not|isn'?t)\s+(?:order\s+)?(?:no\.?\s*)?$", re.IGNORECASE)
+
+
+def corrected_order_id(text: Optional[str]) -> Optional[str]:
+    """The order number a correction names as the right one ("sorry, it is 100021 not
+    100012"): the only one the message does not deny, when it denies another; else None."""
+    if not isinstance(text, str):
+        return None
+    kept, denied = set(), set()
+    for word in re.finditer(r"[^\s,;]+", text[:2000]):
+        order_id = normalise_order_id(word.group())
+        if order_id:
+            (denied if _DENIED_BEFORE.search(text[:word.start()]) else kept).add(order_id)
+    return next(iter(kept)) if denied and len(kept) == 1 and not kept & denied else None
+
+
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[a-z]{2,}", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\(?\d[\d\s()/.-]{5,22}\d")
 
@@ -79,10 +96,12 @@ def normalise_contact(text: Optional[str]) -> Optional[str]:
 
 def whole_contact(value: Optional[str], message: str) -> Optional[str]:
     """The contact in `value` (what NLU tagged), or the longer phone number in the whole message
-    that contains it: NLU may tag part of "(0176) 606-327-06"."""
+    that contains it: NLU may tag part of "(0176) 606-327-06", or only "+49" of "+49 160 1050 6733"."""
     contact = normalise_contact(value)
     in_message = normalise_contact(message)
-    if contact and in_message and "@" not in contact and _digits(contact) in _digits(in_message):
+    tagged_digits = _digits(contact or (value if isinstance(value, str) and "@" not in value else ""))
+    if in_message and "@" not in in_message and (contact is None or "@" not in contact) \
+            and tagged_digits and tagged_digits in _digits(in_message):
         return in_message
     return contact
 

@@ -56,7 +56,7 @@ BLIND_METRICS = {
     "out-of-scope precision": lambda r: r["intent"].get(OUT_OF_SCOPE, {}).get("precision"),
     f"`{ENTITY}` entity F1": lambda r: r["entity"].get(ENTITY, {}).get("f1-score"),
     "misroute rate": lambda r: misroute_rate(r["routes"]),
-    "asked which request": lambda r: asked_rate(r["routes"]),
+    "offered the other request": lambda r: offered_rate(r["routes"]),
 }
 # Metric name -> how to read it from one variant's cross-validation and story results.
 METRICS = {
@@ -90,16 +90,16 @@ def evaluate_blind(variant: Variant, out: Path) -> None:
 
 def misroute_rate(routed: List[Dict]) -> Optional[float]:
     """The share of messages that would start an order change other than the one wanted
-    (or one that was not wanted at all); a message NLU was unsure of starts none, nor does
-    one the assistant asks about ("cancel the whole order, or change an item?")."""
-    misrouted = [r for r in routed if not r.get("asked")
-                 and r["routed"] in REQUEST_CHANGES and REQUEST_CHANGES[r["routed"]] != REQUEST_CHANGES.get(r["intent"])]
+    (or one that was not wanted at all); a message NLU was unsure of starts none."""
+    misrouted = [r for r in routed
+                 if r["routed"] in REQUEST_CHANGES and REQUEST_CHANGES[r["routed"]] != REQUEST_CHANGES.get(r["intent"])]
     return len(misrouted) / len(routed) if routed else None
 
 
-def asked_rate(routed: List[Dict]) -> Optional[float]:
-    """The share of messages after which the assistant asks which of two requests was meant."""
-    return sum(bool(r.get("asked")) for r in routed) / len(routed) if routed else None
+def offered_rate(routed: List[Dict]) -> Optional[float]:
+    """The share of messages whose change starts with an offer of the request NLU nearly
+    chose ("If you meant to change the items in your order instead, ...")."""
+    return sum(bool(r.get("offered")) for r in routed) / len(routed) if routed else None
 
 
 def worst_intents(intent_report: Dict) -> List[str]:
@@ -181,7 +181,7 @@ def summary_table(blind: Dict[str, Dict], results: Dict[str, Dict]) -> str:
         size = next(iter(blind.values()))["intent"].get("macro avg", {}).get("support")
         lines += table(f"Blind set: {size} messages of tests/nlu_blind (never trained on); intent figures as "
                        "`rasa test nlu` gives them (a fallback counts as the intent it replaced), the misroute "
-                       "rate as the assistant acts (a fallback or a question which request was meant starts nothing)", BLIND_METRICS, blind)
+                       "rate as the assistant acts (a fallback starts nothing)", BLIND_METRICS, blind)
         for name, result in blind.items():
             lines += [f"{name}: worst intents (F1) " + ", ".join(worst_intents(result["intent"])),
                       f"{name}: most frequent confusions " + ", ".join(frequent_confusions(result["errors"])), ""]

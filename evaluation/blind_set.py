@@ -58,7 +58,7 @@ def near_duplicates(blind: List[str], training: List[str]) -> Dict[str, str]:
 def routes(model: Path) -> List[Dict[str, Any]]:
     """What the trained model makes of each blind message, as the assistant acts on it: the
     intent after both fallbacks (`rasa test nlu` reports the intent a fallback replaced), and
-    whether the assistant asks which request was meant (actions/unsure_request.py)."""
+    whether the change it starts offers the other request (actions/unsure_request.py)."""
     from rasa.core.agent import Agent
 
     from actions.unsure_request import close_alternative
@@ -69,7 +69,7 @@ def routes(model: Path) -> List[Dict[str, Any]]:
         for message in blind_set().intent_examples:
             result = await agent.parse_message(message.get("text"))
             parsed.append({"text": message.get("text"), "intent": message.get("intent"),
-                           "routed": result["intent"]["name"], "asked": close_alternative(result) is not None,
+                           "routed": result["intent"]["name"], "offered": close_alternative(result) is not None,
                            "ranking": [[r["name"], round(r["confidence"], 4)] for r in result.get("intent_ranking", [])[:2]]})
         return parsed
 

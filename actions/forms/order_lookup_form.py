@@ -32,8 +32,9 @@ from actions.identity import (
 )
 from actions.order_changes import CHANGE_DETAIL_SLOTS, CHANGE_SLOTS, requested_change
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
-from actions.unsure_request import unsure_request_alternative
+from actions.unsure_request import offer_other_request
 from actions.validation import (
+    corrected_order_id,
     normalise_city,
     normalise_contact,
     normalise_country,
@@ -142,9 +143,6 @@ class ValidateOrderLookupForm(FormValidationAction):
         if tracker.get_slot(SWITCH_SLOT):
             # Another request came while a change was half-done: whether to drop it comes first.
             return ["switch_confirmed"]
-        if unsure_request_alternative(tracker):
-            # Ask, don't guess: which of two requests NLU could not tell apart comes first.
-            return ["chosen_request"]
         proof = await proof_slots(tracker)
         change = requested_change(tracker)
         order_id = normalise_order_id(first_value(tracker.get_slot("order_id")))
@@ -159,6 +157,14 @@ class ValidateOrderLookupForm(FormValidationAction):
             return proof
         return proof + CHANGE_DETAIL_SLOTS[change] + ["change_confirmed"]
 
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Optional[EventType]:
+        next_slot = await super().next_requested_slot(dispatcher, tracker, domain)
+        # Ask, don't guess: the first question for a change NLU was unsure of offers the other request.
+        offer_other_request(dispatcher, tracker, next_slot.get("value") if next_slot else None)
+        return next_slot
+
     async def validate_order_id(
         self,
         slot_value: Any,
@@ -168,6 +174,8 @@ class ValidateOrderLookupForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         # The number alone, or within the answer to its question ("oh I see, it says 100073").
         order_id = normalise_order_id(first_value(slot_value)) or order_id_in_text(first_value(slot_value))
+        # NLU may tag the denied number of "it is 100021, not 100012".
+        order_id = corrected_order_id(latest_text(tracker)) or order_id
         if order_id is None and tracker.get_slot("requested_slot") not in (None, "order_id"):
             # A number in the answer to another question ("Lindenstrasse 12") that NLU
             # took for an order number: the order in hand stays.

@@ -103,12 +103,17 @@ async def test_another_request_during_a_half_done_change_asks_about_the_switch_f
         "switch_confirmed"]
 
 
-async def test_a_change_nlu_was_unsure_of_asks_which_request_first(shop, tracker_factory, dispatcher, domain):
+async def test_a_change_nlu_was_unsure_of_offers_the_other_request_with_its_first_question(
+    shop, tracker_factory, dispatcher, domain
+):
     tracker = order_tracker(tracker_factory, "cancel_order", shop["paid"])
     tracker.events[0]["parse_data"]["intent_ranking"] = [{"name": "cancel_order", "confidence": 0.45},
                                                          {"name": "change_order", "confidence": 0.4}]
-    assert await ValidateOrderLookupForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain) == [
-        "chosen_request"]
+    # The whole validation run, as the action server calls it (rasa-sdk calls next_requested_slot).
+    events = await ValidateOrderLookupForm().run(dispatcher, tracker, domain)
+    assert {"event": "slot", "name": "requested_slot", "value": "change_confirmed", "timestamp": None} in events
+    assert responses(dispatcher) == ["utter_offer_other_request"]
+    assert dispatcher.messages[0]["request_intent"] == "change_order"
 
 
 async def test_nothing_beyond_verification_is_asked_before_it(shop, tracker_factory, dispatcher, domain):

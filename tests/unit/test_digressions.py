@@ -154,3 +154,32 @@ async def test_no_to_the_switch_goes_on_with_the_change(answer, dispatcher, trac
                               {**HALF_DONE_ADDRESS, "switch_to": "track_order"}, active_loop=ORDER_FORM)
     assert switch_answered(dispatcher, tracker, answer) == {"switch_to": None, "switch_confirmed": None}
     assert responses(dispatcher) == ["utter_change_continued"]
+
+
+async def test_a_no_that_names_another_request_switches_to_it(dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form("wait no, i just want to know where it is", "deny", "cancel_order"),
+                              {"requested_slot": "order_id"}, active_loop=ORDER_FORM)
+    events = await ActionAnswerDigression().run(dispatcher, tracker, domain)
+    # The rule runs the form next, which serves the new request.
+    assert SlotSet("order_request", "track_order") in events and ActiveLoop(None) not in events
+    assert responses(dispatcher) == ["utter_switched_request"]
+
+
+@pytest.mark.parametrize("text, confirmed", [
+    ("no, please don't cancel it", False), ("i dont want it cancelled", False),
+    ("yes cancel it, I do not need it anymore", True), ("cancel it", True),
+])
+async def test_dont_cancel_at_the_cancellation_question_is_no_yes(text, confirmed, dispatcher, tracker_factory, domain):
+    tracker = tracker_factory(asked_inside_form(text, "cancel_order", "cancel_order"),
+                              {"order_id": "100032", "requested_slot": "change_confirmed"}, active_loop=ORDER_FORM)
+    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+    assert (SlotSet("change_confirmed", True) in events) == confirmed
+
+
+async def test_dont_cancel_but_change_the_address_switches_to_the_address(dispatcher, tracker_factory, domain):
+    text = "No wait, please don't cancel it, could you just change the delivery address instead?"
+    tracker = tracker_factory(asked_inside_form(text, "cancel_order", "cancel_order"),
+                              {"order_id": "100032", "requested_slot": "change_confirmed"}, active_loop=ORDER_FORM)
+    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+    assert SlotSet("change_confirmed", True) not in events
+    assert SlotSet("order_request", "change_shipping_address") in events

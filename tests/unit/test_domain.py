@@ -27,7 +27,7 @@ def test_every_order_request_has_exactly_one_answer():
 def test_the_form_lists_every_change_detail(domain):
     required = domain["forms"]["order_lookup_form"]["required_slots"]
     details = {slot for slots in CHANGE_DETAIL_SLOTS.values() for slot in slots}
-    assert details | {"order_id", "order_contact", "change_confirmed", "switch_confirmed", "chosen_request"} == set(required)
+    assert details | {"order_id", "order_contact", "change_confirmed", "switch_confirmed"} == set(required)
 
 
 def test_every_form_slot_has_a_question(domain):

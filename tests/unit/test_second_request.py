@@ -29,6 +29,13 @@ def test_the_second_request_is_found_by_its_words_after_the_first_clause(text, n
     assert split_requests(text, nlu_request) == (first, second)
 
 
+def test_a_change_named_after_a_question_waits_for_the_answer_until_it_is_begun():
+    text = "Where is my order 100073, and can I still cancel it?"
+    assert split_requests(text, "cancel_order") == ("track_order", "cancel_order")
+    # A change the customer confirmed or gave details for is answered as begun.
+    assert split_requests(text, "cancel_order", change_begun=True) == ("cancel_order", None)
+
+
 def answered(text, intent):
     return [user_event(text, intent), {"event": "active_loop", "name": "order_lookup_form"},
             {"event": "active_loop", "name": None}]

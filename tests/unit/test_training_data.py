@@ -3,6 +3,8 @@
 from collections import Counter
 
 import pytest
+import yaml
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.loading import load_data
 
 from tests.conftest import PROJECT_DIR
@@ -64,3 +66,17 @@ def test_order_numbers_are_annotated_in_many_spellings(nlu):
 def test_no_example_is_repeated(nlu):
     counts = Counter(example.get("text").lower().strip() for example in nlu.intent_examples)
     assert [text for text, count in counts.items() if count > 1] == []
+
+
+def test_every_entity_annotation_lines_up_with_the_configured_tokens(nlu):
+    """DIET learns an entity only from whole tokens: "([100598](order_id))" must tokenize as 100598."""
+    tokenizer_config = yaml.safe_load((PROJECT_DIR / "config.yml").read_text())["pipeline"][0]
+    assert tokenizer_config["name"] == "WhitespaceTokenizer"
+    tokenizer = WhitespaceTokenizer({**WhitespaceTokenizer.get_default_config(), **tokenizer_config})
+    misaligned = []
+    for example in nlu.entity_examples:
+        tokens = tokenizer.tokenize(example, "text")
+        starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+        misaligned += [example.get("text") for e in example.get("entities")
+                       if e["start"] not in starts or e["end"] not in ends]
+    assert misaligned == []

@@ -1,14 +1,17 @@
-"""Ask, don't guess: an order change NLU is not sure of is asked about before the form starts it."""
+"""Ask, don't guess: the first question for an order change NLU is not sure of offers the
+request NLU nearly chose, once."""
 
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 
 from actions.digressions import ActionSwitchOrderRequest
+from actions.conversation import ORDER_REQUEST_INTENTS
 from actions.unsure_request import (
+    REQUEST_BUTTON_TITLES,
     SURE_CONFIDENCE,
     UNSURE_MARGIN,
-    ActionAskChosenRequest,
     close_alternative,
+    offer_other_request,
     unsure_request_alternative,
 )
 from tests.conftest import user_event
@@ -43,30 +46,42 @@ def test_only_unsure_changes_next_to_another_order_request_are_asked_about(parse
 def request_tracker(tracker_factory, parse_data, *later_events):
     request = user_event("cancel my order", parse_data["intent"]["name"])
     request["parse_data"].update(parse_data)
-    return tracker_factory([request, {"event": "active_loop", "name": ORDER_FORM}, *later_events],
-                           {"requested_slot": "chosen_request"}, active_loop=ORDER_FORM)
+    return tracker_factory([request, {"event": "active_loop", "name": ORDER_FORM}, *later_events], active_loop=ORDER_FORM)
 
 
-async def test_the_question_offers_both_requests_as_buttons(dispatcher, tracker_factory, domain):
-    tracker = request_tracker(tracker_factory, ranked(("cancel_order", 0.5), ("change_order", 0.4)))
-    await ActionAskChosenRequest().run(dispatcher, tracker, domain)
+UNSURE_CANCEL = ranked(("cancel_order", 0.5), ("change_order", 0.4))
+
+
+async def test_the_first_question_offers_the_other_request_as_a_button(dispatcher, tracker_factory, domain):
+    offer_other_request(dispatcher, request_tracker(tracker_factory, UNSURE_CANCEL), "order_id")
     [message] = dispatcher.messages
-    assert message["response"] == "utter_ask_chosen_request"
-    assert (message["first_intent"], message["second_intent"]) == ("cancel_order", "change_order")
-    assert message["first_title"] == "Cancel the whole order" and message["second_title"] == "Change an item"
-    buttons = domain["responses"]["utter_ask_chosen_request"][0]["buttons"]
-    assert [b["payload"] for b in buttons] == ["/{first_intent}", "/{second_intent}"]
+    assert message["response"] == "utter_offer_other_request"
+    assert (message["request_intent"], message["request_title"]) == ("change_order", "Change an item")
+    assert message["request_text"] == "change the items in your order"
+    [button] = domain["responses"]["utter_offer_other_request"][0]["buttons"]
+    assert button["payload"] == "/{request_intent}"
 
 
-@pytest.mark.parametrize("chosen", ["cancel_order", "change_order"])
-async def test_the_chosen_request_restarts_the_form_for_it_and_is_not_asked_again(
-    chosen, dispatcher, tracker_factory, domain
-):
-    tracker = request_tracker(tracker_factory, ranked(("cancel_order", 0.5), ("change_order", 0.4)),
-                              user_event(f"/{chosen}", chosen))
-    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
-    assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("order_request", chosen)]
+@pytest.mark.parametrize("later_events, next_slot", [
+    # Offered with the first question already: not again.
+    ([{"event": "slot", "name": "requested_slot", "value": "order_id"}], "order_contact"),
+    # The form ends: nothing to offer it with.
+    ([], None),
+])
+async def test_the_offer_is_made_once_and_only_with_a_question(later_events, next_slot, dispatcher, tracker_factory):
+    offer_other_request(dispatcher, request_tracker(tracker_factory, UNSURE_CANCEL, *later_events), next_slot)
     assert dispatcher.messages == []
-    # The form starts again for a request the customer chose: nothing to ask.
+
+
+async def test_tapping_the_other_request_switches_to_it_and_offers_nothing_more(dispatcher, tracker_factory, domain):
+    tracker = request_tracker(tracker_factory, UNSURE_CANCEL, {"event": "slot", "name": "requested_slot", "value": "order_id"},
+                              user_event("/change_order", "change_order"))
+    events = await ActionSwitchOrderRequest().run(dispatcher, tracker, domain)
+    assert ActiveLoop(None) in events and SlotSet("order_request", "change_order") in events
+    # The form starts again for a request the customer chose: nothing to offer.
     restarted = tracker_factory(tracker.events + events + [{"event": "active_loop", "name": ORDER_FORM}], active_loop=ORDER_FORM)
     assert unsure_request_alternative(restarted) is None
+
+
+def test_every_order_request_can_be_offered():
+    assert set(ORDER_REQUEST_INTENTS) == set(REQUEST_BUTTON_TITLES)

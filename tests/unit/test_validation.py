@@ -1,6 +1,7 @@
 import pytest
 
 from actions.validation import (
+    corrected_order_id,
     normalise_contact,
     normalise_order_id,
     normalise_reason,
@@ -90,8 +91,24 @@ def test_a_phone_number_nlu_tagged_in_part_is_read_whole_from_the_message():
     message = "My phone number is (0176) 606-327-06."
     assert whole_contact("606-327-06", message) == "(0176) 606-327-06"
     assert whole_contact("lea@example.com", "lea@example.com") == "lea@example.com"
+    # Only the country code or the last digits tagged: still the whole number.
+    assert whole_contact("+49", "+49 160 1050 6733") == "+49 160 1050 6733"
+    assert whole_contact("6733", "+49 160 1050 6733") == "+49 160 1050 6733"
+    # An email beside a phone stays the email; a word that is no contact finds none.
+    assert whole_contact("lea@example.com", "lea@example.com, 0176 60632706") == "lea@example.com"
+    assert whole_contact("hello", "hello 0176 60632706") is None
 
 
 @pytest.mark.parametrize("text", ["yes", "Yes!", "ok", "nope"])
 def test_a_yes_or_no_is_no_return_reason(text):
     assert normalise_reason(text) is None
+
+
+@pytest.mark.parametrize("text, order_id", [
+    ("oh no sorry, it is 100021 not 100012", "100021"), ("not 100012 but #100021", "100021"),
+    ("it's 100021, isn't order 100012", "100021"),
+    # Nothing denied, or nothing left: no correction to read.
+    ("100021 and 100012", None), ("100021", None), ("not 100012", None), (None, None),
+])
+def test_a_correction_names_the_right_order_number(text, order_id):
+    assert corrected_order_id(text) == order_id
