@@ -21,9 +21,8 @@ from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Assistant
 from scripts.seed_db import seed
 from tests.conversations_blind.transcripts import PATTERNS, Conversation, Run, load_conversations
 
-# A floor against regressions, below the target of 0.97 (not reached yet: README,
-# "Tests"), with room for the small differences between two trainings of the model.
-MIN_PASS_RATE = 0.93
+# The target on each channel (README, "Tests").
+MIN_PASS_RATE = 0.97
 REPORT_DIR = PROJECT_DIR / "results" / "conversations_blind"
 CONVERSATIONS = load_conversations()
 
