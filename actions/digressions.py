@@ -138,6 +138,12 @@ def changed_to(text: Text, current: Optional[Text]) -> Optional[Text]:
 SWITCH_SLOT = "switch_to"
 
 
+def switch_request(tracker: Tracker) -> Optional[Text]:
+    """The request waiting for the answer to "shall I drop the change?", if the slot names one."""
+    value = tracker.get_slot(SWITCH_SLOT)
+    return value if isinstance(value, str) and value in REQUEST_TEXT else None
+
+
 def change_half_done(tracker: Tracker) -> bool:
     """True if the customer already gave a detail of a change they had not confirmed."""
     return any(tracker.get_slot(slot) is not None for slot in CHANGE_SLOTS)
@@ -213,7 +219,7 @@ class ActionAskSwitchConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         current = current_order_request(tracker)
-        new_request = tracker.get_slot(SWITCH_SLOT)
+        new_request = switch_request(tracker)
         dispatcher.utter_message(
             response="utter_confirm_switch", order_id=tracker.get_slot("order_id"),
             current_text=REQUEST_TEXT.get(current, "finish your request"),
@@ -225,9 +231,9 @@ class ActionAskSwitchConfirmed(Action):
 def switch_answered(dispatcher: CollectingDispatcher, tracker: Tracker, confirmed: Any) -> Dict[Text, Any]:
     """The slots after the customer's answer to `switch_confirmed`: on yes the change is
     forgotten and the form serves the new request; on no it goes on with the change."""
-    new_request = tracker.get_slot(SWITCH_SLOT)
+    new_request = switch_request(tracker)
     answered = {SWITCH_SLOT: None, "switch_confirmed": None}
-    if confirmed is True and new_request in REQUEST_TEXT:
+    if confirmed is True and new_request is not None:
         dispatcher.utter_message(response="utter_change_left_unchanged", order_id=tracker.get_slot("order_id"))
         dispatcher.utter_message(response="utter_switched_request", request_text=REQUEST_TEXT[new_request])
         return {**answered, ORDER_REQUEST_SLOT: new_request, **{slot: None for slot in CHANGE_SLOTS}}

@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import clock
 from actions.conversation import apologise_for_failure, latest_text, order_request_text, slot_before_latest_message
-from actions.digressions import SWITCH_SLOT, switch_answered
+from actions.digressions import switch_answered, switch_request
 from actions.formatting import format_items
 from actions.identity import (
     VERIFIED_AT_SLOT,
@@ -140,7 +140,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         # Nothing more is asked once locked: the form ends and the answer offers a human.
         if verification_locked(tracker):
             return []
-        if tracker.get_slot(SWITCH_SLOT):
+        if switch_request(tracker):
             # Another request came while a change was half-done: whether to drop it comes first.
             return ["switch_confirmed"]
         proof = await proof_slots(tracker)

@@ -84,12 +84,15 @@ TYPICAL = {
     "change_item": ["Barista coffee grinder", "the grinder", "a tv"],
     "change_quantity": ["3", "remove it", "99"],
     "change_confirmed": [True, False],
+    "switch_confirmed": [True, False],
 }
 # What earlier turns left: often a verified order, sometimes expired, in the middle of a change.
 EARLIER_FORM_SLOTS = st.fixed_dictionaries({}, optional={
     **{slot: mostly(st.sampled_from(values)) for slot, values in TYPICAL.items()},
     VERIFIED_AT_SLOT: mostly(st.sampled_from([FRESH_PROOF, EXPIRED_PROOF])),
     "verification_failures": mostly(st.sampled_from([0, 1, 2, 3])),
+    # Another request asked for in the middle of a change, waiting for "shall I drop it?".
+    "switch_to": mostly(st.sampled_from(["track_order", "get_invoice"])),
 })
 # Where the conversation stands: nothing yet, an order number, or a proof (fresh or expired).
 STAGES = st.sampled_from([
