@@ -21,7 +21,7 @@ from actions.conversation import (
     latest_intent,
     latest_text,
 )
-from actions.order_changes import CHANGE_SLOTS
+from actions.order_changes import CHANGE_SLOTS, change_half_done
 from actions.second_request import mentioned_order_requests, same_kind
 from actions.support import ActionHandOffToHuman, ActionOpenComplaintTicket
 
@@ -142,11 +142,6 @@ def switch_request(tracker: Tracker) -> Optional[Text]:
     """The request waiting for the answer to "shall I drop the change?", if the slot names one."""
     value = tracker.get_slot(SWITCH_SLOT)
     return value if isinstance(value, str) and value in REQUEST_TEXT else None
-
-
-def change_half_done(tracker: Tracker) -> bool:
-    """True if the customer already gave a detail of a change they had not confirmed."""
-    return any(tracker.get_slot(slot) is not None for slot in CHANGE_SLOTS)
 
 
 def request_left_behind(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -55,6 +55,11 @@ REFUND_STATUS_TEXT = {
 RETURN_WINDOW_TEXT = f"{RETURN_WINDOW_DAYS} days"
 
 
+def change_half_done(tracker: Tracker) -> bool:
+    """True if the customer already gave a detail of a change, or answered its confirmation."""
+    return any(tracker.get_slot(slot) is not None for slot in CHANGE_SLOTS)
+
+
 def tell_verified(dispatcher: CollectingDispatcher, order: OrderSummary) -> None:
     dispatcher.utter_message(
         response="utter_order_verified", order_id=order.order_id, masked_email=mask_email(order.customer_email)

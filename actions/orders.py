@@ -27,7 +27,14 @@ from actions.identity import (
     verified_order,
 )
 from actions.logistics import DatabaseTrackingProvider
-from actions.order_changes import CHANGE_SLOTS, KIND_TEXT, REFUND_STATUS_TEXT, REQUEST_CHANGES, answer_change_request, tell_verified
+from actions.order_changes import (
+    KIND_TEXT,
+    REFUND_STATUS_TEXT,
+    REQUEST_CHANGES,
+    answer_change_request,
+    change_half_done,
+    tell_verified,
+)
 from actions.second_request import follow_up_second_request, split_requests
 from actions.shop import ShopUnavailable, ask_shop, change_shop, shop_repository
 
@@ -169,8 +176,8 @@ class ActionAnswerOrderRequest(Action):
         if verification_locked(tracker):
             dispatcher.utter_message(response="utter_verification_locked")
             return []
-        change_begun = any(tracker.get_slot(slot) is not None for slot in CHANGE_SLOTS)
-        request, second = split_requests(order_request_text(tracker), current_order_request(tracker), change_begun)
+        request, second = split_requests(order_request_text(tracker), current_order_request(tracker),
+                                         change_half_done(tracker))
         if request is None or tracker.get_slot("order_id") is None or not has_identity_proof(tracker):
             dispatcher.utter_message(response="utter_how_can_i_help")
             return []

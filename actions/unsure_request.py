@@ -71,8 +71,10 @@ def _asked_since_request(tracker: Tracker) -> bool:
 
 def offer_other_request(dispatcher: CollectingDispatcher, tracker: Tracker, next_slot: Optional[Text]) -> None:
     """With the form's first question for an unsure change, offers the request NLU nearly chose."""
+    if next_slot is None:
+        return
     alternative = unsure_request_alternative(tracker)
-    if next_slot is None or alternative is None or _asked_since_request(tracker):
+    if alternative is None or _asked_since_request(tracker):
         return
     dispatcher.utter_message(response="utter_offer_other_request", request_text=REQUEST_TEXT[alternative],
                              request_title=REQUEST_BUTTON_TITLES[alternative], request_intent=alternative)
