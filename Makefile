@@ -35,7 +35,7 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 # Pages that may talk to the Rasa server (CORS and socket.io): the chat page of make run.
 export ALLOWED_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/conversations.db
-# One Rasa process: an in-memory lock store. Several (README "Scale-out"): redis.
+# One Rasa process: an in-memory lock store. Several (docs/operations.md, "Scale-out"): redis.
 export LOCK_STORE_TYPE ?= in_memory
 export REDIS_HOST ?= localhost
 export REDIS_PORT ?= 6379
@@ -49,7 +49,7 @@ export COMMERCE_DB_URL
 export DB_TIMEOUT_SECONDS
 # Empty means the defaults in actions/config.py (gpt2 once models/generator exists).
 export GENERATOR_BACKEND GENERATOR_MODEL_DIR GENERATOR_MAX_TOKENS GENERATOR_TIMEOUT_SECONDS GENERATOR_SEED
-# Signed-in customers (README); unset means every shop token is refused.
+# Signed-in customers (docs/security.md); unset means every shop token is refused.
 export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2

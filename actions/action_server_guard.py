@@ -122,7 +122,7 @@ class ActionServerGuard:
         if token is None:
             raise ActionServerNotConfigured(
                 "ACTION_SERVER_TOKEN is not set: the action server would answer anyone. "
-                "`make run` writes one into .env; export it for both servers (README, Configuration)."
+                "`make run` writes one into .env; export it for both servers (docs/operations.md, Configuration)."
             )
         install(app, token)
 

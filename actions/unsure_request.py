@@ -5,7 +5,7 @@ just say so or tap below"). Nothing is changed before the customer confirms the 
 customer who meant the other request switches with one tap; a customer who meant the first
 just answers the question, so the offer never holds a conversation up.
 
-The thresholds are picked on the blind NLU set (README, "Accuracy"): `make evaluate-blind`
+The thresholds are picked on the blind NLU set (docs/performance.md, "Accuracy"): `make evaluate-blind`
 reports how often the offer is made and how many changes still start wrongly.
 """
 

@@ -5,7 +5,7 @@ sentences apart by topic, not by what a customer wants done: "bill for my order"
 my invoice correct" sit close together. Here the same all-MiniLM-L6-v2 is trained for a few
 epochs to predict the intent of every training example, and its mean state becomes one more
 sentence feature for the intent classifier, which then tells near-twin intents apart far
-better (5-fold intent macro-F1 in README, "Performance").
+better (5-fold intent macro-F1 in docs/performance.md, "Accuracy").
 
 Training runs in PyTorch; the tuned model is exported to ONNX in the model archive, and
 every feature, for training data and for the server, is computed by ONNX Runtime, so the

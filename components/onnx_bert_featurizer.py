@@ -4,8 +4,8 @@ Same options, tokenisation, padding and features as CompiledLanguageModelFeaturi
 as Rasa's LanguageModelFeaturizer; tests/integration/test_fast_bert_featurizers.py); only
 the language model runs elsewhere. `model_weights` is a folder written by
 `scripts/export_bert_onnx.py`: the BERT as `model.onnx`, and its tokenizer. On one core ONNX
-Runtime takes less than half the time per message of the compiled TensorFlow model (README,
-"Performance"), and the Rasa server no longer holds a TensorFlow copy of BERT.
+Runtime takes less than half the time per message of the compiled TensorFlow model (docs/performance.md,
+"BERT featurizer"), and the Rasa server no longer holds a TensorFlow copy of BERT.
 """
 
 from pathlib import Path

@@ -2,7 +2,7 @@
 
 Rasa's DIETClassifier, given our BERT and sparse features, fits the training examples
 perfectly and generalises worse than a regularised linear model on the same sentence
-features (README, "Performance"); the linear model also trains in seconds instead of
+features (docs/performance.md, "What got there"); the linear model also trains in seconds instead of
 minutes and predicts in microseconds.
 
 Rasa's own LogisticRegressionClassifier stacks the raw features side by side: word and
@@ -20,7 +20,7 @@ intent, and the FallbackClassifier after it asks the customer to rephrase.
 
 scikit-learn keeps the fitted coefficients as a strided view, and every prediction on a sparse
 row copied the whole intents x features matrix first; held column-ordered, a prediction reads
-only the message's non-zero features, with the same result (README, "Performance").
+only the message's non-zero features, with the same result (docs/performance.md, "What got there").
 """
 
 import json
@@ -88,7 +88,7 @@ class SentenceFeatureIntentClassifier(LogisticRegressionClassifier):
         """One row per message: each featurizer's sentence feature at unit length times its weight.
 
         Built entry by entry rather than with scipy's stacking, whose overhead per call was most
-        of the classifier's time for the server's one message a call (README, "Performance").
+        of the classifier's time for the server's one message a call (docs/performance.md, "What got there").
         """
         blocks_by_origin: Dict[Text, List[Any]] = {}
         for index, message in enumerate(messages):

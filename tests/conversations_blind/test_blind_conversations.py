@@ -21,7 +21,7 @@ from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Assistant
 from scripts.seed_db import seed
 from tests.conversations_blind.transcripts import PATTERNS, Conversation, Run, load_conversations
 
-# The target on each channel (README, "Tests").
+# The target on each channel (docs/testing.md).
 MIN_PASS_RATE = 0.97
 REPORT_DIR = PROJECT_DIR / "results" / "conversations_blind"
 CONVERSATIONS = load_conversations()
