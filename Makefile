@@ -22,7 +22,7 @@ WEB_INSTALLED := web/node_modules/.installed
 # (ACTION_SERVER_TOKEN, CONVERSATION_ID_SECRET, TRACKER_ENCRYPTION_KEY) are generated into .env
 # when missing, before any target runs (make reads .env again if that changed it).
 .env: FORCE
-	@python3 scripts/ensure_secrets.py
+	@python3 -m scripts.ensure_secrets
 FORCE:
 -include .env
 export ACTION_SERVER_TOKEN CONVERSATION_ID_SECRET TRACKER_ENCRYPTION_KEY
@@ -80,16 +80,16 @@ $(WEB_INSTALLED): web/package.json web/package-lock.json
 # Built artefacts need the venv but are not rebuilt when a requirement pin changes
 # (order-only prerequisites): a new pin must not cost a 10-minute retrain.
 $(BERT_WEIGHTS): scripts/convert_bert_weights.py | $(INSTALLED)
-	$(PYTHON) scripts/convert_bert_weights.py
+	$(PYTHON) -m scripts.convert_bert_weights
 
 $(ONNX_BERT): scripts/export_bert_onnx.py scripts/convert_bert_weights.py | $(INSTALLED)
 	USE_TF=0 $(PYTHON) -m scripts.export_bert_onnx
 
 seed: $(INSTALLED) ## rebuild the demo shop database (COMMERCE_DB_URL, default shop.db) from scratch
-	$(PYTHON) scripts/seed_db.py
+	$(PYTHON) -m scripts.seed_db
 
 seed-if-missing: $(INSTALLED)
-	@$(PYTHON) scripts/seed_db.py --if-missing
+	@$(PYTHON) -m scripts.seed_db --if-missing
 
 train: $(MODEL) ## train the Rasa model if data, domain or config changed
 

@@ -1,4 +1,4 @@
-"""The fixed conversation mix `make bench` sends, on the demo shop (scripts/seed_db.py)."""
+"""The fixed conversation mix `make bench` sends, on the demo shop (scripts.seed_db)."""
 
 from dataclasses import dataclass
 from typing import List, Tuple

@@ -24,7 +24,7 @@ from rasa.utils.tensorflow.environment import setup_tf_environment
 from benchmarks.conversations import MIX
 from components.compiled_bert_featurizer import CompiledLanguageModelFeaturizer
 from components.onnx_bert_featurizer import OnnxLanguageModelFeaturizer
-from scripts.local_servers import PROJECT_DIR
+from actions.config import PROJECT_DIR
 
 WEIGHTS = PROJECT_DIR / "weights" / "minilm-bert-tf"
 ONNX_WEIGHTS = PROJECT_DIR / "weights" / "minilm-bert-onnx"

@@ -32,8 +32,9 @@ import aiohttp
 
 from benchmarks.conversations import MIX, Conversation
 from benchmarks.memory import largest_peak_rss_mb, peak_rss_mb
-from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Assistant
-from scripts.redis_server import RedisServer
+from actions.config import PROJECT_DIR
+from harness.local_servers import REPLY_LIMIT_SECONDS, Assistant
+from harness.redis_server import RedisServer
 from scripts.seed_db import seed
 
 

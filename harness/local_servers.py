@@ -13,7 +13,8 @@ from typing import Dict, List, Optional
 
 import requests
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from actions.config import PROJECT_DIR
+
 RASA = Path(sys.executable).parent / "rasa"
 MODEL = PROJECT_DIR / "models" / "assistant.tar.gz"
 # The Rasa server's process settings, relative to a checkout.

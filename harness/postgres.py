@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import List
 
-from scripts.local_servers import free_port
+from harness.local_servers import free_port
 
 
 def _server_bin_dir() -> Path:

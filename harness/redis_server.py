@@ -8,7 +8,7 @@ from typing import Optional
 
 import redis
 
-from scripts.local_servers import STARTUP_LIMIT_SECONDS, free_port
+from harness.local_servers import STARTUP_LIMIT_SECONDS, free_port
 
 
 class RedisServer:

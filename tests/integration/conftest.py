@@ -7,8 +7,8 @@ from actions.db import engine as db_engine
 from actions.db.engine import make_engine
 from actions.db.models import Base
 from actions.db.repository import SqlShopRepository
-from tests.integration.postgres import PostgresServer
-from scripts.local_servers import free_port
+from harness.postgres import PostgresServer
+from harness.local_servers import free_port
 
 
 @pytest.fixture(scope="session")

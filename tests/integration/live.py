@@ -10,7 +10,7 @@ import socketio
 
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Base
-from scripts.local_servers import REPLY_LIMIT_SECONDS, Assistant
+from harness.local_servers import REPLY_LIMIT_SECONDS, Assistant
 
 
 def fill_new_shop(shop_url: str, fill_shop: Callable[[Any], Any]) -> Any:

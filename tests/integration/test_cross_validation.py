@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_DIR
+from actions.config import PROJECT_DIR
 
 EMAIL = "jana.novak@example.com"
 

@@ -15,7 +15,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine
 
-from scripts.local_servers import PROJECT_DIR
+from actions.config import PROJECT_DIR
 from stores.conversation_retention import SECONDS_PER_DAY, DailyRetention, forget_conversations
 from stores.tracker_store import EncryptedSQLTrackerStore
 

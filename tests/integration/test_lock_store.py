@@ -11,7 +11,7 @@ from rasa.core.lock_store import InMemoryLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from stores.lock_store import LockStoreFromEnvironment, QueueKeepingRedisLockStore
-from scripts.redis_server import RedisServer
+from harness.redis_server import RedisServer
 
 # Fails the test instead of hanging it; Rasa's own Redis lock store waits forever here.
 GIVE_UP_SECONDS = 60

@@ -10,7 +10,7 @@ from actions.db.engine import session_scope
 from actions.db.models import ORDER_STATUSES, Base, Customer, Order
 from actions.db.repository import SqlShopRepository
 from scripts.seed_db import seed
-from tests.conftest import PROJECT_DIR
+from actions.config import PROJECT_DIR
 
 
 def readme_demo_orders():

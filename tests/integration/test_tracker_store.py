@@ -15,7 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from scripts.local_servers import PROJECT_DIR
+from actions.config import PROJECT_DIR
 from stores.tracker_store import EncryptedSQLTrackerStore, EventCipher, TrackerEncryptionKeyError
 
 KEY = "k" * 16 + "a-random-test-key-of-40-characters"

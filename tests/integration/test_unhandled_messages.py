@@ -5,9 +5,9 @@ import uuid
 import requests
 
 from channels.rest import NOT_HANDLED_REPLY
-from scripts.local_servers import REPLY_LIMIT_SECONDS
+from harness.local_servers import REPLY_LIMIT_SECONDS
 from tests.integration.live import assistant_on_test_shop
-from scripts.redis_server import RedisServer
+from harness.redis_server import RedisServer
 
 
 def test_a_message_arriving_while_the_lock_store_is_down_gets_503(tmp_path):

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from actions.action_server_guard import failure_answer
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Order
-from scripts.local_servers import REPLY_LIMIT_SECONDS, PROJECT_DIR, action_server, free_port, server_env
+from actions.config import PROJECT_DIR
+from harness.local_servers import REPLY_LIMIT_SECONDS, action_server, free_port, server_env
 from tests.integration.live import fill_new_shop
 from tests.shop_factory import add_customer, add_order
 

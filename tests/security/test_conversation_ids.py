@@ -13,7 +13,7 @@ import socketio
 from channels.conversation_ids import is_issued
 from channels.rest import UNKNOWN_CONVERSATION_REPLY
 from channels.socket_io import NO_SESSION_REPLY
-from scripts.local_servers import REPLY_LIMIT_SECONDS
+from harness.local_servers import REPLY_LIMIT_SECONDS
 from tests.integration.live import assistant_on_test_shop
 from tests.shop_factory import add_customer, add_order
 

@@ -22,7 +22,8 @@ from actions import clock
 from actions.conversation import ORDER_REQUEST_INTENTS
 from actions.forms.order_lookup_form import ValidateOrderLookupForm
 from actions.identity import VERIFIED_AT_SLOT
-from scripts.local_servers import PROJECT_DIR, REPLY_LIMIT_SECONDS, action_server, free_port, server_env
+from actions.config import PROJECT_DIR
+from harness.local_servers import REPLY_LIMIT_SECONDS, action_server, free_port, server_env
 from tests.conftest import make_tracker, user_event
 from tests.integration.conftest import actions_database, shop_engine  # noqa: F401
 from tests.integration.live import fill_new_shop

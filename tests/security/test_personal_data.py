@@ -13,7 +13,7 @@ from rasa.shared.core.domain import Domain
 
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Order
-from scripts.local_servers import MODEL, free_port, rasa_server, server_env
+from harness.local_servers import MODEL, free_port, rasa_server, server_env
 from stores.tracker_store import EncryptedSQLTrackerStore, EventCipher
 from tests.integration.live import assistant_on_test_shop, socket_turns
 from tests.shop_factory import add_customer, add_order

@@ -23,7 +23,7 @@ from actions.db import engine as db_engine
 from actions.formatting import ECHO_MARKUP_CHARACTERS, ECHO_MAX_CHARS
 from actions.identity import VERIFIED_AT_SLOT
 from actions.order_changes import ActionAskChangeConfirmed
-from scripts.local_servers import free_port
+from harness.local_servers import free_port
 from scripts.serve_web import SECURITY_HEADERS
 from tests.conftest import make_tracker, user_event
 from tests.e2e.scale_out_servers import nginx_server

@@ -10,7 +10,7 @@ import actions
 from actions.conversation import ORDER_REQUEST_INTENTS
 from actions.order_changes import CHANGE_DETAIL_SLOTS, REQUEST_CHANGES
 from actions.orders import ANSWERS
-from tests.conftest import PROJECT_DIR
+from actions.config import PROJECT_DIR
 
 
 def test_every_order_request_starts_the_form():

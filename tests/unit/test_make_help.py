@@ -3,7 +3,7 @@
 import os
 import subprocess
 
-from tests.conftest import PROJECT_DIR
+from actions.config import PROJECT_DIR
 
 
 def test_help_names_each_target():

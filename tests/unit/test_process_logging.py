@@ -15,7 +15,7 @@ import pytest
 
 from actions.process_logging import JsonLineFormatter, configure_process_logging
 from personal_data.masking import mask_personal_data
-from scripts.local_servers import PROJECT_DIR
+from actions.config import PROJECT_DIR
 
 EMAIL, PHONE, STREET = "anna.berg@example.com", "+49 151 2345678", "Kastanienallee 7"
 

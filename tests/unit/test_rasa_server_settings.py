@@ -4,11 +4,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-from scripts.local_servers import Assistant, rasa_server, rasa_server_settings
+from actions.config import PROJECT_DIR
+from harness.local_servers import Assistant, rasa_server, rasa_server_settings
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def test_settings_are_read_from_the_env_file():

@@ -7,7 +7,7 @@ import yaml
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.loading import load_data
 
-from tests.conftest import PROJECT_DIR
+from actions.config import PROJECT_DIR
 
 CUSTOMER_SUPPORT_TAXONOMY = [
     "cancel_order", "change_order", "place_order", "track_order", "change_shipping_address",
