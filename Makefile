@@ -54,7 +54,7 @@ export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell test evaluate evaluate-blind bench forget-conversations clean
+.PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell lint test evaluate evaluate-blind bench forget-conversations clean
 
 help: ## list the targets
 	@# This file only (.env is in MAKEFILE_LIST too); -h: no file name before each line.
@@ -126,7 +126,10 @@ run: $(MODEL) $(GENERATOR) $(WEB_INSTALLED) seed-if-missing ## start the action 
 shell: $(MODEL) $(GENERATOR) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
 
-test: $(MODEL) $(WEB_INSTALLED) ## validate data, run the conversation tests and every pytest suite
+lint: $(INSTALLED) ## ruff on every Python file of the project (rules in pyproject.toml)
+	$(VENV)/bin/ruff check .
+
+test: lint $(MODEL) $(WEB_INSTALLED) ## lint, validate data, run the conversation tests and every pytest suite
 	scripts/ensure_test_packages.sh
 	$(RASA) data validate
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \

@@ -7,7 +7,6 @@ from typing import Iterable, List, Tuple
 
 import yaml
 
-from actions.config import PROJECT_DIR
 from actions.generation.formulation import Profile, placeholders_in
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"

@@ -9,7 +9,7 @@ from actions.orders import ActionAnswerOrderRequest
 from actions.db.engine import session_scope
 from actions.db.repository import SqlShopRepository
 from tests.conftest import user_event
-from tests.integration.conftest import responses
+from tests.conftest import responses
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
 

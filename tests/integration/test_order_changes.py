@@ -1,7 +1,6 @@
 """Order changes end to end through the form validator and the answer action, on real databases:
 what is asked, the confirmation, the change in the database, refusals and their alternatives."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -15,7 +14,7 @@ from actions.forms.order_lookup_form import VERIFICATION_SLOTS, ValidateOrderLoo
 from actions.order_changes import CHANGE_SLOTS, ActionAskChangeConfirmed
 from actions.orders import ActionAnswerOrderRequest
 from tests.conftest import user_event
-from tests.integration.conftest import responses
+from tests.conftest import responses
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
 MIA = "mia.lang@example.com"

@@ -9,7 +9,7 @@ from actions.forms.order_lookup_form import SIGNED_IN_SLOTS, VERIFICATION_SLOTS,
 from actions.order_changes import CHANGE_SLOTS
 from actions.orders import ActionAnswerOrderRequest
 from tests.conftest import user_event
-from tests.integration.conftest import responses
+from tests.conftest import responses
 from tests.shop_factory import add_customer, add_order
 
 MIA = "mia.lang@example.com"

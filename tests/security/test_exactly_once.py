@@ -25,7 +25,7 @@ from actions.db.repository import ShippingAddress, SqlShopRepository
 from actions.identity import VERIFIED_AT_SLOT
 from actions.orders import ActionAnswerOrderRequest
 from tests.conftest import make_tracker, user_event
-from tests.integration.conftest import actions_database, postgres, repository, responses, shop_engine  # noqa: F401
+from tests.conftest import responses
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
 CONFIRMATIONS = 8

@@ -25,7 +25,6 @@ from actions.identity import VERIFIED_AT_SLOT
 from actions.config import PROJECT_DIR
 from harness.local_servers import REPLY_LIMIT_SECONDS, action_server, free_port, server_env
 from tests.conftest import make_tracker, user_event
-from tests.integration.conftest import actions_database, shop_engine  # noqa: F401
 from tests.integration.live import fill_new_shop
 from tests.shop_factory import add_customer, add_order, add_product
 

@@ -21,7 +21,7 @@ from actions.forms.order_lookup_form import ValidateOrderLookupForm
 from actions.identity import VERIFIED_AT_SLOT, contact_key, verified_order
 from actions.orders import ActionAnswerOrderRequest
 from tests.conftest import make_tracker, user_event
-from tests.integration.conftest import actions_database, postgres, shop_engine, use_shop_database  # noqa: F401
+from tests.conftest import use_shop_database
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
 MIA = "mia.lang@example.com"

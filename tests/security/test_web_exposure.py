@@ -28,7 +28,7 @@ from scripts.serve_web import SECURITY_HEADERS
 from tests.conftest import make_tracker, user_event
 from tests.e2e.scale_out_servers import nginx_server
 from tests.e2e.test_web_chat import browser, page_server  # noqa: F401  (browser: the Chromium fixture)
-from tests.integration.conftest import use_shop_database
+from tests.conftest import use_shop_database
 from tests.integration.live import assistant_on_test_shop, fill_new_shop
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
