@@ -126,8 +126,9 @@ run: $(MODEL) $(GENERATOR) $(WEB_INSTALLED) seed-if-missing ## start the action 
 shell: $(MODEL) $(GENERATOR) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
 
-lint: $(INSTALLED) ## ruff on every Python file of the project (rules in pyproject.toml)
+lint: $(INSTALLED) ## ruff on every Python file, mypy on the actions and the Rasa server's own code (settings in pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: lint $(MODEL) $(WEB_INSTALLED) ## lint, validate data, run the conversation tests and every pytest suite
 	scripts/ensure_test_packages.sh

@@ -19,7 +19,7 @@ import logging
 import os
 import traceback
 import zlib
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, TypeGuard
 
 import pluggy
 from rasa_sdk import Tracker
@@ -80,7 +80,7 @@ def _action_call(request: Request) -> Optional[Dict[Text, Any]]:
         return None
 
 
-def _is_action_call(body: Any) -> bool:
+def _is_action_call(body: Any) -> TypeGuard[Dict[Text, Any]]:
     return isinstance(body, dict) and isinstance(body.get("next_action"), str) and isinstance(body.get("tracker"), dict)
 
 

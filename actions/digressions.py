@@ -5,7 +5,7 @@ data/rules.yml sends every form's digressions here, so each is handled once for 
 """
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -26,7 +26,7 @@ from actions.second_request import mentioned_order_requests, same_kind
 from actions.support import ActionHandOffToHuman, ActionOpenComplaintTicket
 
 # Questions answered by an action rather than by the response `utter_<intent>`.
-ANSWERING_ACTIONS = {
+ANSWERING_ACTIONS: Dict[Text, Type[Action]] = {
     "complaint": ActionOpenComplaintTicket,
     "product_recommendation": ActionRecommendProducts,
     "ask_promotions": ActionListPromotions,
@@ -217,8 +217,8 @@ class ActionAskSwitchConfirmed(Action):
         new_request = switch_request(tracker)
         dispatcher.utter_message(
             response="utter_confirm_switch", order_id=tracker.get_slot("order_id"),
-            current_text=REQUEST_TEXT.get(current, "finish your request"),
-            request_text=REQUEST_TEXT.get(new_request, "help with your new request"),
+            current_text=REQUEST_TEXT.get(current or "", "finish your request"),
+            request_text=REQUEST_TEXT.get(new_request or "", "help with your new request"),
         )
         return []
 

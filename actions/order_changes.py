@@ -68,7 +68,8 @@ def tell_verified(dispatcher: CollectingDispatcher, order: OrderSummary) -> None
 
 def requested_change(tracker: Tracker) -> Optional[Text]:
     """The change the customer's latest order request asks for, or None for a question."""
-    return REQUEST_CHANGES.get(current_order_request(tracker))
+    request = current_order_request(tracker)
+    return REQUEST_CHANGES.get(request) if request else None
 
 
 def forget_change() -> List[Dict[Text, Any]]:
@@ -196,6 +197,7 @@ async def tell_refund_refusal(
             reference=existing.reference, refund_status_text=REFUND_STATUS_TEXT[existing.status], **facts,
         )
     elif outcome.reason == "window_closed":
+        assert order.delivered_at is not None  # the return window only closes after a delivery
         closed = dict(
             order_id=order.order_id, delivered_on=format_day(order.delivered_at),
             window_closed_on=format_day(order.delivered_at + dt.timedelta(days=RETURN_WINDOW_DAYS)),
@@ -237,6 +239,7 @@ async def make_change(dispatcher: CollectingDispatcher, tracker: Tracker, change
     if change == "cancel":
         await send_reply(dispatcher, "order_cancelled", dict(order_id=order.order_id, refund_days=REFUND_DAYS_TEXT), profile)
     elif change in KIND_TEXT:
+        assert outcome.amount is not None  # a refund or return done carries its amount
         facts = dict(
             kind_text=KIND_TEXT[change], reference=outcome.reference, order_id=order.order_id,
             amount=format_money(outcome.amount, order.currency), refund_days=REFUND_DAYS_TEXT,
@@ -246,6 +249,7 @@ async def make_change(dispatcher: CollectingDispatcher, tracker: Tracker, change
         facts = dict(order_id=order.order_id, masked_address=masked(requested_address(tracker)))
         await send_reply(dispatcher, "address_changed", facts, profile)
     else:
+        assert outcome.amount is not None  # an item change done carries the new total
         facts = dict(
             change_text=item_change_text(tracker), order_id=order.order_id,
             total=format_money(outcome.amount, order.currency),

@@ -73,7 +73,7 @@ def split_requests(
     mentioned = _mentioned(text)
     can_wait = nlu_request in READ_REQUESTS or (nlu_request in OFFER_TEXT and not change_begun)
     if (can_wait and mentioned and mentioned[0] in READ_REQUESTS
-            and not same_kind(mentioned[0], nlu_request) and any(same_kind(m, nlu_request) for m in mentioned[1:])):
+            and not same_kind(mentioned[0], nlu_request or "") and any(same_kind(m, nlu_request or "") for m in mentioned[1:])):
         return mentioned[0], nlu_request
     second = next((m for m in _named_in(_clauses(text)[1:]) if not same_kind(m, nlu_request or "")), None)
     return nlu_request, second

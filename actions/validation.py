@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from typing import Optional
+from typing import Optional, Set, Tuple
 
 # Brightcart order numbers are 6 digits; customers also write "#482913", "ORD-482913",
 # "ord482913", "order no. 482913", "(482913)" or "482 913". ASCII digits only: "²" or "٤"
@@ -10,7 +10,7 @@ from typing import Optional
 _ORDER_ID = re.compile(
     r"(?:(?:ord(?:er)?|no|nr|number)[ .:#-]*)*#? ?(\d(?: ?\d){5})[.,;:!?]?", re.IGNORECASE | re.ASCII
 )
-_BRACKETS = ("()", "[]", "{}", "<>")
+_BRACKETS: Tuple[Tuple[str, str], ...] = (("(", ")"), ("[", "]"), ("{", "}"), ("<", ">"))
 # Longer text is a sentence or garbage, never just an order number; checked before any regex.
 _MAX_ORDER_ID_TEXT = 40
 
@@ -59,7 +59,8 @@ def corrected_order_id(text: Optional[str]) -> Optional[str]:
     100012"): the only one the message does not deny, when it denies another; else None."""
     if not isinstance(text, str):
         return None
-    kept, denied = set(), set()
+    kept: Set[str] = set()
+    denied: Set[str] = set()
     for word in re.finditer(r"[^\s,;]+", text[:2000]):
         order_id = normalise_order_id(word.group())
         if order_id:
@@ -229,6 +230,7 @@ def parse_quantity(text: Optional[str]) -> Optional[int]:
         return None
     lowered = text.lower().replace("\u2019", "'")
     numbers = re.findall(r"\d+", lowered)
+    value: Optional[int]
     if numbers:
         value = int(numbers[0])
     elif any(word in lowered for word in _REMOVE_WORDS):

@@ -22,9 +22,8 @@ def offered_payloads(tracker: Optional[DialogueStateTracker]) -> Set[str]:
         if isinstance(event, UserUttered):
             break
         if isinstance(event, BotUttered):
-            payloads.update(
-                button.get("payload") for button in (event.data or {}).get("buttons") or [] if isinstance(button, dict)
-            )
+            buttons = [button for button in (event.data or {}).get("buttons") or [] if isinstance(button, dict)]
+            payloads.update(button["payload"] for button in buttons if isinstance(button.get("payload"), str))
     return payloads
 
 

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import Any, TypeGuard
 
 from actions import config
 
@@ -39,7 +39,7 @@ def issue_conversation_id() -> str:
     return f"{nonce}.{_signature(nonce)}"
 
 
-def is_issued(conversation_id: Any) -> bool:
+def is_issued(conversation_id: Any) -> TypeGuard[str]:
     """True if `conversation_id` is an id this assistant issued (signature compared in constant time)."""
     if not isinstance(conversation_id, str) or len(conversation_id) > 100:
         return False

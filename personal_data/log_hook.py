@@ -14,6 +14,8 @@ prints straight to stdout, so a last processor masks the printed line.
 
 import importlib.machinery
 import sys
+from types import ModuleType
+from typing import Callable, Dict
 
 # No typing import: this module is loaded by every Python process of the venv.
 
@@ -34,7 +36,7 @@ class _AfterImport:
     """A meta path finder that runs a callback right after a module's first import."""
 
     def __init__(self) -> None:
-        self.pending = {}  # module name -> callback(module)
+        self.pending: Dict[str, Callable[[ModuleType], None]] = {}  # module name -> callback(module)
 
     def find_spec(self, name, path=None, target=None):
         callback = self.pending.pop(name, None)

@@ -126,7 +126,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
     CONVERSATION_RETENTION_DAYS once at start and then daily.
     """
 
-    Base = declarative_base(metadata=_ENCRYPTED_EVENTS.metadata)
+    Base: Any = declarative_base(metadata=_ENCRYPTED_EVENTS.metadata)  # built at run time
 
     class SQLEvent(Base):
         __table__ = _ENCRYPTED_EVENTS

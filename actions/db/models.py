@@ -1,5 +1,7 @@
 """Tables of the shop: customers, catalogue, orders and everything that follows an order."""
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Column,
@@ -15,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+# Any: SQLAlchemy 1.4 builds the base class at run time, which a type checker cannot follow.
+Base: Any = declarative_base()
 
 # Order lifecycle, in the order an order normally moves through it.
 ORDER_STATUSES = (

@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import List, Optional, Tuple
+from typing import List, Optional, Protocol, Tuple
 
 import phonenumbers
 from sqlalchemy import and_, func, or_, select
@@ -145,7 +145,7 @@ class ShippingAddress:
     country: str
 
 
-def normalise_phone(phone: str) -> str:
+def normalise_phone(phone: Optional[str]) -> str:
     """The number in E.164 ("+4917660632706"), read in the shop's region when it has no country
     code, so "0176 60632706", "+49 176 6063-2706" and "0049 17660632706" match; digits only
     (a leading 00 read as +) if it cannot be a phone number."""
@@ -354,8 +354,8 @@ class SqlShopRepository(ShopRepository):
                 refusal = "item_not_in_order"
             if refusal is None and quantity == 0 and len(order.items) == 1:
                 refusal = "last_item"
-            if refusal:
-                return ChangeOutcome(done=False, status=order.status, reason=refusal)
+            if refusal or item is None:
+                return ChangeOutcome(done=False, status=order.status, reason=refusal or "item_not_in_order")
             if item.quantity == quantity:
                 return ChangeOutcome(done=True, status=order.status, reason="already_changed", amount=order.total)
             if quantity == 0:
@@ -534,7 +534,14 @@ def _change_refusal(order: Order, change: str, now: Optional[dt.datetime] = None
     raise ValueError(f"unknown change {change!r}")
 
 
-def is_customer_contact(customer: Customer, contact: str) -> bool:
+class ContactDetails(Protocol):
+    """What a contact is compared with: a customer, or the stand-in for an unknown order."""
+
+    email: str
+    phone: Optional[str]
+
+
+def is_customer_contact(customer: ContactDetails, contact: str) -> bool:
     contact = (contact or "").strip()
     if "@" in contact:
         return contact.lower() == customer.email.lower()

@@ -206,7 +206,8 @@ class ValidateOrderLookupForm(FormValidationAction):
         if contact is None and order_number is not None and tracker.get_slot("requested_slot") == "order_id":
             # The order number that was asked for, which NLU read as a phone number
             # ("700000"): taken as the order number, and any contact given earlier stays.
-            earlier_contact = slot_before_latest_message(tracker, "order_contact")
+            earlier = slot_before_latest_message(tracker, "order_contact")
+            earlier_contact = earlier if isinstance(earlier, str) else None
             accepted = await self._accept_order_id(dispatcher, tracker, order_number, earlier_contact)
             return {"order_contact": earlier_contact, **accepted}
         if contact is None and "order_id" in tracker.slots_to_validate():

@@ -5,7 +5,7 @@ runs the same arithmetic on the same weights in a few tensor calls (a test check
 and greedy output match transformers'), so a 40-token reply takes tens of milliseconds.
 """
 
-from typing import List, Optional, Sequence, Set
+from typing import AbstractSet, List, Optional, Sequence
 
 # torch is imported where it is used: the action server imports this module at start, and
 # torch costs seconds and hundreds of MB that a template-only server should not pay.
@@ -42,8 +42,9 @@ class CachedGpt2Decoder:
             h = F.layer_norm(x, (self.dims,), *layer["norm1"], self.eps)
             weight, bias = layer["qkv"]
             q, k, v = torch.addmm(bias, h, weight).view(count, 3, self.heads, head_dims).permute(1, 2, 0, 3)
-            if cache[index] is not None:
-                k, v = torch.cat([cache[index][0], k], 1), torch.cat([cache[index][1], v], 1)
+            earlier = cache[index]
+            if earlier is not None:
+                k, v = torch.cat([earlier[0], k], 1), torch.cat([earlier[1], v], 1)
             cache[index] = (k, v)
             attended = F.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=count > 1)[0]
             weight, bias = layer["proj"]
@@ -60,8 +61,8 @@ class CachedGpt2Decoder:
         prompt: Sequence[int],
         max_tokens: int,
         end_id: int,
-        banned: Set[int] = frozenset(),
-        required: Set[int] = frozenset(),
+        banned: AbstractSet[int] = frozenset(),
+        required: AbstractSet[int] = frozenset(),
         seed: Optional[int] = None,
         top_p: float = 0.9,
         temperature: float = 0.8,
@@ -78,11 +79,12 @@ class CachedGpt2Decoder:
             cache: List[Optional[tuple]] = [None] * len(self.layers)
             generator = torch.Generator().manual_seed(seed) if seed is not None else None
             logits = self.logits(torch.tensor(list(prompt)), 0, cache)
-            position, written = len(prompt), []
+            position = len(prompt)
+            written: List[int] = []
             banned_ids = torch.tensor(sorted(banned), dtype=torch.long)
             for _ in range(max_tokens):
                 logits[banned_ids] = -float("inf")
-                if not required.issubset(written):
+                if not required <= set(written):
                     logits[end_id] = -float("inf")
                 token = self._pick(logits, generator, top_p, temperature)
                 if token == end_id:
