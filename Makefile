@@ -139,7 +139,7 @@ test: lint $(MODEL) $(WEB_INSTALLED) ## lint, validate data, run the conversatio
 
 FOLDS ?= 5
 # Folds trained side by side, one core each: TensorFlow's second thread speeds one fold's DIET
-# only about 1.2x (baseline, 2026-12-04), so two folds at once get more done on 2 cores.
+# little (docs/performance.md, "How it is measured"), so two folds at once get more done on 2 cores.
 EVALUATE_JOBS ?= 2
 # One config at a time (VARIANTS=baseline) fits a shorter sitting; the table keeps the other's last figures.
 VARIANTS ?= bert baseline
