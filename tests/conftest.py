@@ -97,11 +97,16 @@ def repository(shop_engine):
     return SqlShopRepository(shop_engine)
 
 
+def forget_shop_database():
+    """Drops the action server's cached engine and repository, so the next call reads COMMERCE_DB_URL."""
+    db_engine.default_engine.cache_clear()
+    shop.shop_repository.cache_clear()
+
+
 def use_shop_database(monkeypatch, url):
     """Points the action server's lazily created engine at `url`, as COMMERCE_DB_URL does."""
     monkeypatch.setenv("COMMERCE_DB_URL", url)
-    db_engine.default_engine.cache_clear()
-    shop.shop_repository.cache_clear()
+    forget_shop_database()
 
 
 @pytest.fixture
@@ -109,8 +114,7 @@ def actions_database(shop_engine, monkeypatch):
     """The actions' repository on the test database; the caches are cleared afterwards."""
     use_shop_database(monkeypatch, shop_engine.url.render_as_string(hide_password=False))
     yield shop_engine
-    db_engine.default_engine.cache_clear()
-    shop.shop_repository.cache_clear()
+    forget_shop_database()
 
 
 def responses(dispatcher):
@@ -124,5 +128,4 @@ def unreachable_shop_database(monkeypatch):
     use_shop_database(monkeypatch, f"postgresql://nobody@127.0.0.1:{free_port()}/shop")
     monkeypatch.setenv("DB_TIMEOUT_SECONDS", "10")
     yield
-    db_engine.default_engine.cache_clear()
-    shop.shop_repository.cache_clear()
+    forget_shop_database()
