@@ -15,4 +15,4 @@ ENV PATH=/app/.venv/bin:$PATH \
     RASA_TELEMETRY_ENABLED=false \
     TF_CPP_MIN_LOG_LEVEL=2
 EXPOSE 5005 5055
-CMD ["rasa", "run", "--model", "models/assistant.tar.gz", "--port", "5005"]
+CMD ["rasa", "run", "--model", "models/assistant.tar.gz", "--port", "5005", "--endpoints", "deploy/endpoints.yml"]

@@ -27,19 +27,15 @@ FORCE:
 -include .env
 export ACTION_SERVER_TOKEN CONVERSATION_ID_SECRET TRACKER_ENCRYPTION_KEY
 export RASA_PORT ?= 5005
+# endpoints.yml is the embedded setup (action server on 5055, conversations.db, in-memory locks).
+# Anything else: ENDPOINTS=deploy/endpoints.yml with its variables set (.env.example).
+ENDPOINTS ?= endpoints.yml
 export ACTIONS_PORT ?= 5055
 WEB_PORT ?= 8080
-# The action server listens on loopback only; it answers nobody but the Rasa server.
-export ACTIONS_HOST ?= 127.0.0.1
-export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTIONS_PORT)/webhook
 # Pages that may talk to the Rasa server (CORS and socket.io): the chat page of make run.
 export ALLOWED_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
-export TRACKER_STORE_URL ?= sqlite:///$(CURDIR)/conversations.db
-# One Rasa process: an in-memory lock store. Several (docs/operations.md, "Scale-out"): redis.
-export LOCK_STORE_TYPE ?= in_memory
-export REDIS_HOST ?= localhost
-export REDIS_PORT ?= 6379
-export REDIS_PASSWORD ?=
+# Read by deploy/endpoints.yml.
+export ACTION_ENDPOINT_URL TRACKER_STORE_URL LOCK_STORE_TYPE REDIS_HOST REDIS_PORT REDIS_PASSWORD
 # json: one JSON object per log line (both servers); unset: Rasa's own format.
 export LOG_FORMAT
 # Read by `make forget-conversations` (default 90 days).
@@ -54,7 +50,7 @@ export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell lint test evaluate evaluate-blind bench forget-conversations clean
+.PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell lint test-fast test evaluate evaluate-blind bench forget-conversations clean
 
 help: ## list the targets
 	@# This file only (.env is in MAKEFILE_LIST too); -h: no file name before each line.
@@ -66,10 +62,10 @@ $(INSTALLED): requirements.txt requirements-dev.txt requirements-bert.txt
 	@test -x $(PYTHON) || { python310="$$(scripts/find_python310.sh)" && "$$python310" -m venv $(VENV); }
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -r requirements-bert.txt
-	@# Every Python process of the venv (each rasa command, python -m, pytest) masks personal
-	@# data in its logs from its start: personal_data/log_hook.py, run by a .pth file.
-	printf '%s\nimport personal_data.log_hook; personal_data.log_hook.install()\n' "$(CURDIR)" \
-		> "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/brightcart_personal_data.pth"
+	@# Every Python process of the venv (each rasa command, python -m, pytest) starts with
+	@# rasa_server/startup.py: .env read, log masking, the Rasa server's hooks.
+	printf '%s\nimport rasa_server.startup; rasa_server.startup.start()\n' "$(CURDIR)" \
+		> "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/brightcart.pth"
 	@touch $@
 
 $(WEB_INSTALLED): web/package.json web/package-lock.json
@@ -121,14 +117,17 @@ run: $(MODEL) $(GENERATOR) $(WEB_INSTALLED) seed-if-missing ## start the action 
 	@echo "             (then send the X-Conversation-Id of the answer as \"sender\" with the next message)"
 	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"
 	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
-	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --port $(RASA_PORT) --cors $(ALLOWED_ORIGINS)
+	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --port $(RASA_PORT) --cors $(ALLOWED_ORIGINS)
 
 shell: $(MODEL) $(GENERATOR) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
-	scripts/with_action_server.sh $(RASA) shell --model $(MODEL)
+	scripts/with_action_server.sh $(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)
 
 lint: $(INSTALLED) ## ruff on every Python file, mypy on the actions and the Rasa server's own code (settings in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+test-fast: $(INSTALLED) ## the unit tests only: no model, no servers (seconds)
+	$(PYTHON) -m pytest tests/unit
 
 test: lint $(MODEL) $(WEB_INSTALLED) ## lint, validate data, run the conversation tests and every pytest suite
 	scripts/ensure_test_packages.sh

@@ -151,7 +151,7 @@ def phone_region() -> str:
     return (os.environ.get("SHOP_PHONE_REGION") or DEFAULT_PHONE_REGION).strip().upper()
 
 
-# --- conversations at rest: the tracker store's encryption (stores/tracker_store.py) ---
+# --- conversations at rest: the tracker store's encryption (rasa_server/stores/tracker_store.py) ---
 MIN_TRACKER_ENCRYPTION_KEY_LENGTH = 32
 
 

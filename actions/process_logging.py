@@ -1,6 +1,6 @@
 """How both servers log: no customer email, phone number or street address in any line,
 whichever library logs it, and JSON lines when LOG_FORMAT=json. Applied by actions/__init__.py
-(action server) and channels/__init__.py (Rasa server), after Rasa has set up its own handlers.
+(action server) and rasa_server/channels/__init__.py (Rasa server), after Rasa has set up its own handlers.
 
 The masking itself is personal_data/log_hook.py, which every process of the venv installs at
 start (make install); installing it again here covers a venv set up without make."""

@@ -128,13 +128,21 @@ def rasa_server_settings(project: Path = PROJECT_DIR) -> Dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
+def endpoints_file(project: Path) -> Path:
+    """The endpoints file that reads every setting from the environment (the servers here run
+    on free ports with their own stores). A checkout older than deploy/endpoints.yml (`make
+    bench BEFORE=`) read them from endpoints.yml."""
+    deploy = project / "deploy" / "endpoints.yml"
+    return deploy if deploy.exists() else project / "endpoints.yml"
+
+
 def rasa_server(
     port: int, model: Path, env: Dict[str, str], log_dir: Path, name: str = "rasa", project: Path = PROJECT_DIR
 ) -> Server:
     """`rasa run` with REST and socket.io on loopback."""
     return Server(
         name,
-        [str(RASA), "run", "--model", str(model), "--port", str(port),
+        [str(RASA), "run", "--model", str(model), "--port", str(port), "--endpoints", str(endpoints_file(project)),
          # As `make run` starts it: the chat page comes from another origin (port).
          "--interface", "127.0.0.1", "--cors", *env.get("ALLOWED_ORIGINS", TEST_ALLOWED_ORIGINS).split()],
         f"http://127.0.0.1:{port}/webhooks/rest/",

@@ -1,8 +1,8 @@
 """Masks personal data in everything a process logs, however it logs it: stdlib logging
 records (messages, tracebacks and stack traces), structlog lines and uncaught exceptions.
 
-`make install` writes a .pth file into the venv's site-packages that calls `install()` when
-any Python process of the venv starts: `rasa run`, `rasa shell`, `rasa test`, `rasa run
+It is installed when any Python process of the venv starts (rasa_server/startup.py, run by
+the .pth file `make install` writes): `rasa run`, `rasa shell`, `rasa test`, `rasa run
 actions`, `python -m ...`, pytest. That is before anything is imported, so the hooks for
 logging and structlog are set when those modules are first imported: a process that never
 logs pays nothing, and structlog (50 ms to import) is not loaded for nothing.
@@ -24,11 +24,11 @@ _MARK = "masks_personal_data"
 
 def install() -> None:
     """Masks personal data in this process's logs from now on (idempotent)."""
-    _when_imported("logging", _mask_log_records)
-    _when_imported("structlog", _mask_unconfigured_structlog)
+    when_imported("logging", _mask_log_records)
+    when_imported("structlog", _mask_unconfigured_structlog)
     if sys.excepthook is sys.__excepthook__:
         sys.excepthook = _print_masked_exception
-    _when_imported("threading", _mask_thread_exceptions)
+    when_imported("threading", _mask_thread_exceptions)
 
 
 # --- running code once a module is imported ---
@@ -60,7 +60,8 @@ class _AfterImport:
 _after_import = _AfterImport()
 
 
-def _when_imported(name: str, callback) -> None:
+def when_imported(name: str, callback) -> None:
+    """Runs callback(module) right after the module's first import (now, if it is imported)."""
     if name in sys.modules:
         _run_safely(callback, sys.modules[name])
         return
@@ -74,7 +75,7 @@ def _run_safely(callback, module) -> None:
     try:
         callback(module)
     except Exception as error:  # noqa: BLE001
-        sys.stderr.write(f"warning: personal data masking not installed for {module.__name__}: {error!r}\n")
+        sys.stderr.write(f"warning: start-up hook for {module.__name__} not installed: {error!r}\n")
 
 
 # --- stdlib logging ---

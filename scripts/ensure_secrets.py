@@ -6,32 +6,22 @@ Run by the Makefile before every target (make includes .env)."""
 
 import argparse
 import os
-import re
 import secrets
 from pathlib import Path
 from typing import Dict, List
+
+from rasa_server.startup import env_file_assignments
 
 SECRETS = {
     "ACTION_SERVER_TOKEN": "the Rasa server's credential at the action server",
     "CONVERSATION_ID_SECRET": "signs the conversation ids the Rasa server issues",
     "TRACKER_ENCRYPTION_KEY": "encrypts conversations in the tracker store",
 }
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\S.*)?$")
-
-
-def assigned_names(text: str) -> List[str]:
-    """The variables a .env text sets to a non-empty value."""
-    names = []
-    for line in text.splitlines():
-        match = _ASSIGNMENT.match(line)
-        if match and match.group(2):
-            names.append(match.group(1))
-    return names
 
 
 def missing_secrets(env_text: str, environment: Dict[str, str]) -> List[str]:
     """The secrets neither `environment` nor the .env text sets."""
-    present = set(assigned_names(env_text)) | {name for name, value in environment.items() if value}
+    present = set(env_file_assignments(env_text)) | {name for name, value in environment.items() if value}
     return [name for name in SECRETS if name not in present]
 
 

@@ -1,7 +1,7 @@
 """Deletes the conversations that have been silent longer than the retention period from
 the tracker store: forget_conversations.py [--days N]. Default: CONVERSATION_RETENTION_DAYS
 (90) and TRACKER_STORE_URL (the embedded conversations.db). The Rasa server runs the same
-job daily by itself (stores/conversation_retention.py); this is `make forget-conversations`,
+job daily by itself (rasa_server/stores/conversation_retention.py); this is `make forget-conversations`,
 safe to run while the Rasa servers run."""
 
 import argparse
@@ -9,7 +9,7 @@ import argparse
 from sqlalchemy import create_engine
 
 from actions.config import conversation_retention_days, tracker_store_url
-from stores.conversation_retention import forget_conversations
+from rasa_server.stores.conversation_retention import forget_conversations
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from actions.db.models import Order
 from actions.privacy import mask_email
 from actions.config import PROJECT_DIR
 from harness.local_servers import REPLY_LIMIT_SECONDS
-from stores.tracker_store import EventCipher
+from rasa_server.stores.tracker_store import EventCipher
 from tests.e2e.scale_out_servers import scaled_out_assistant
 from tests.shop_factory import add_customer, add_order
 
@@ -134,7 +134,7 @@ class Client:
 
 def stored_events(engine, sender: str, cipher: EventCipher) -> List[Dict[str, Any]]:
     """The conversation's events as stored, decrypted with the servers' TRACKER_ENCRYPTION_KEY
-    (`EventCipher(key)` from stores/tracker_store.py)."""
+    (`EventCipher(key)` from rasa_server/stores/tracker_store.py)."""
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender}

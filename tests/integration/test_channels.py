@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from channels.user_text import EMPTY_MESSAGE_REPLY
+from rasa_server.channels.user_text import EMPTY_MESSAGE_REPLY
 from harness.local_servers import REPLY_LIMIT_SECONDS
 from tests.integration.live import assistant_on_test_shop, socket_turns
 from tests.shop_factory import add_customer, add_order, add_product

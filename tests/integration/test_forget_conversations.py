@@ -16,8 +16,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine
 
 from actions.config import PROJECT_DIR
-from stores.conversation_retention import SECONDS_PER_DAY, DailyRetention, forget_conversations
-from stores.tracker_store import EncryptedSQLTrackerStore
+from rasa_server.stores.conversation_retention import SECONDS_PER_DAY, DailyRetention, forget_conversations
+from rasa_server.stores.tracker_store import EncryptedSQLTrackerStore
 
 NOW = time.time()
 WAIT_SECONDS = 60

@@ -10,7 +10,7 @@ import redis
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from stores.lock_store import LockStoreFromEnvironment, QueueKeepingRedisLockStore
+from rasa_server.stores.lock_store import LockStoreFromEnvironment, QueueKeepingRedisLockStore
 from harness.redis_server import RedisServer
 
 # Fails the test instead of hanging it; Rasa's own Redis lock store waits forever here.

@@ -8,7 +8,7 @@ import uuid
 import jwt
 import pytest
 
-from channels.shop_identity import SIGN_IN_AGAIN_REPLY
+from rasa_server.channels.shop_identity import SIGN_IN_AGAIN_REPLY
 from tests.integration.live import assistant_on_test_shop, socket_turns
 from tests.shop_factory import add_customer, add_order
 

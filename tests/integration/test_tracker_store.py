@@ -1,4 +1,4 @@
-"""The encrypted tracker store (stores/tracker_store.py) on real SQLite and PostgreSQL: no
+"""The encrypted tracker store (rasa_server/stores/tracker_store.py) on real SQLite and PostgreSQL: no
 email, phone or address in clear in the stored rows, Rasa's own reads and queries unchanged,
 and a missing or wrong key stops the store instead of storing clear text."""
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.core.utils import AvailableEndpoints
 from rasa.shared.core.domain import Domain
@@ -16,7 +17,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.config import PROJECT_DIR
-from stores.tracker_store import EncryptedSQLTrackerStore, EventCipher, TrackerEncryptionKeyError
+from rasa_server.stores.tracker_store import EncryptedSQLTrackerStore, EventCipher, TrackerEncryptionKeyError
 
 KEY = "k" * 16 + "a-random-test-key-of-40-characters"
 EMAIL, PHONE, STREET = "anna.berg@example.com", "+49 151 2345678", "Kastanienallee 7"
@@ -154,17 +155,18 @@ def test_the_cipher_reads_only_its_own_tokens():
 
 
 def endpoints_with(monkeypatch, tracker_store_url: str) -> AvailableEndpoints:
-    """endpoints.yml as `rasa run` reads it, with the environment the Makefile sets."""
+    """deploy/endpoints.yml as `rasa run --endpoints deploy/endpoints.yml` reads it, with its
+    variables set."""
     for name, value in {
         "TRACKER_STORE_URL": tracker_store_url, "ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
         "ACTION_SERVER_TOKEN": "token", "LOCK_STORE_TYPE": "in_memory", "REDIS_HOST": "localhost",
         "REDIS_PORT": "6379", "REDIS_PASSWORD": "",
     }.items():
         monkeypatch.setenv(name, value)
-    return AvailableEndpoints.read_endpoints(str(PROJECT_DIR / "endpoints.yml"))
+    return AvailableEndpoints.read_endpoints(str(PROJECT_DIR / "deploy" / "endpoints.yml"))
 
 
-async def test_endpoints_yml_gives_rasa_the_encrypted_store_with_daily_retention(monkeypatch, tracker_store_url):
+async def test_the_deploy_endpoints_give_rasa_the_encrypted_store_with_daily_retention(monkeypatch, tracker_store_url):
     store = TrackerStore.create(endpoints_with(monkeypatch, tracker_store_url).tracker_store, Domain.empty())
     assert isinstance(store, EncryptedSQLTrackerStore)
     assert store.retention is not None and store.retention.wait_for_runs(1, timeout=60)
@@ -180,3 +182,23 @@ def test_rasa_does_not_fall_back_to_memory_without_a_key(monkeypatch, tmp_path):
     with pytest.raises(TrackerEncryptionKeyError):
         TrackerStore.create(endpoints.tracker_store, Domain.empty())
     assert not Path(tmp_path / "conversations.db").exists()
+
+
+async def test_the_embedded_endpoints_need_only_the_secrets_of_env(monkeypatch, tmp_path):
+    """endpoints.yml as plain `rasa run` in the project folder reads it: nothing but the
+    secrets (which every process reads from .env at start) comes from the environment."""
+    for name in ("ACTION_ENDPOINT_URL", "TRACKER_STORE_URL", "LOCK_STORE_TYPE", "REDIS_HOST", "REDIS_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "token")
+    monkeypatch.chdir(tmp_path)  # the store's file is relative to the folder rasa runs in
+    endpoints = AvailableEndpoints.read_endpoints(str(PROJECT_DIR / "endpoints.yml"))
+    assert endpoints.action.url == "http://localhost:5055/webhook"
+    assert endpoints.action.headers == {"Authorization": "Bearer token"}
+    assert isinstance(LockStore.create(endpoints.lock_store), InMemoryLockStore)
+    store = TrackerStore.create(endpoints.tracker_store, Domain.empty())
+    assert isinstance(store, EncryptedSQLTrackerStore) and store.retention is not None
+    await store.save(conversation("customer-6"))
+    store.retention.stop()
+    store.engine.dispose()
+    assert (tmp_path / "conversations.db").exists()
+    assert not any(contains_personal_data(str(row)) for row in raw_rows(f"sqlite:///{tmp_path / 'conversations.db'}"))

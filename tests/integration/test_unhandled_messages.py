@@ -4,7 +4,7 @@ import uuid
 
 import requests
 
-from channels.rest import NOT_HANDLED_REPLY
+from rasa_server.channels.rest import NOT_HANDLED_REPLY
 from harness.local_servers import REPLY_LIMIT_SECONDS
 from tests.integration.live import assistant_on_test_shop
 from harness.redis_server import RedisServer

@@ -10,9 +10,9 @@ import pytest
 import requests
 import socketio
 
-from channels.conversation_ids import is_issued
-from channels.rest import UNKNOWN_CONVERSATION_REPLY
-from channels.socket_io import NO_SESSION_REPLY
+from rasa_server.channels.conversation_ids import is_issued
+from rasa_server.channels.rest import UNKNOWN_CONVERSATION_REPLY
+from rasa_server.channels.socket_io import NO_SESSION_REPLY
 from harness.local_servers import REPLY_LIMIT_SECONDS
 from tests.integration.live import assistant_on_test_shop
 from tests.shop_factory import add_customer, add_order

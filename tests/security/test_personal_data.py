@@ -14,7 +14,7 @@ from rasa.shared.core.domain import Domain
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Order
 from harness.local_servers import MODEL, free_port, rasa_server, server_env
-from stores.tracker_store import EncryptedSQLTrackerStore, EventCipher
+from rasa_server.stores.tracker_store import EncryptedSQLTrackerStore, EventCipher
 from tests.integration.live import assistant_on_test_shop, socket_turns
 from tests.shop_factory import add_customer, add_order
 
@@ -103,7 +103,7 @@ def start_failure(tmp_path: Path, tracker_db: Path, key) -> str:
     """The log of a Rasa server started with TRACKER_ENCRYPTION_KEY=`key` (None: unset), which must not come up."""
     env = server_env(free_port(), f"sqlite:///{tmp_path / 'shop.db'}", f"sqlite:///{tracker_db}", "template")
     if key is None:
-        env.pop("TRACKER_ENCRYPTION_KEY")
+        env["TRACKER_ENCRYPTION_KEY"] = ""  # not env.pop: every process reads .env at start
     else:
         env["TRACKER_ENCRYPTION_KEY"] = key
     server = rasa_server(free_port(), MODEL, env, tmp_path)

@@ -3,9 +3,13 @@
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
-import channels  # noqa: F401  (what the Rasa server imports with credentials.yml)
-from channels.action_response_check import validate_action_result
+from rasa_server.action_response_check import validate_action_result
 
 VALID = [
     {"events": [], "responses": []},
@@ -22,8 +26,25 @@ INVALID = [
 ]
 
 
-def test_the_rasa_server_uses_the_prebuilt_validator():
+def test_every_process_of_the_venv_gets_the_prebuilt_validator_at_start():
+    """Installed by rasa_server/startup.py when RemoteAction is imported, not by an import of ours."""
     assert RemoteAction._validate_action_result is validate_action_result
+
+
+async def test_rasa_checks_an_action_servers_response_with_it(monkeypatch):
+    """Fails if a Rasa upgrade stops calling `_validate_action_result`: then the hook would
+    silently do nothing."""
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+
+    async def malformed_response(*args, **kwargs):
+        return {"events": {"event": "slot"}}
+
+    monkeypatch.setattr(endpoint, "request", malformed_response)
+    with pytest.raises(jsonschema.ValidationError, match="format Rasa expects"):
+        await RemoteAction("action_x", endpoint).run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
+            DialogueStateTracker("customer", slots=[]), Domain.empty(),
+        )
 
 
 @pytest.mark.parametrize("response", VALID)

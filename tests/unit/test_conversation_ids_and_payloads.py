@@ -7,9 +7,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels.button_payloads import offered_payloads, with_offered_payloads_only
-from channels.conversation_ids import ConversationIdsNotConfigured, is_issued, issue_conversation_id
-from channels.user_text import EMPTY_MESSAGE_REPLY
+from rasa_server.channels.button_payloads import offered_payloads, with_offered_payloads_only
+from rasa_server.channels.conversation_ids import ConversationIdsNotConfigured, is_issued, issue_conversation_id
+from rasa_server.channels.user_text import EMPTY_MESSAGE_REPLY
 
 YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 

@@ -208,9 +208,9 @@ def test_rasa_structlog_events_reach_the_masked_log_records(tmp_path):
     assert "M\\u00fchlenstra\\u00dfe" not in output and street not in output
 
 
-def test_the_pth_entry_of_make_install_names_this_project():
-    pth = Path(sysconfig.get_paths()["purelib"]) / "brightcart_personal_data.pth"
-    assert pth.exists(), "run `make install`: it writes the .pth file that installs the log masking"
+def test_the_pth_entry_of_make_install_runs_the_start_up_of_this_project():
+    pth = Path(sysconfig.get_paths()["purelib"]) / "brightcart.pth"
+    assert pth.exists(), "run `make install`: it writes the .pth file that runs rasa_server/startup.py"
     assert pth.read_text().splitlines() == [
-        str(PROJECT_DIR), "import personal_data.log_hook; personal_data.log_hook.install()",
+        str(PROJECT_DIR), "import rasa_server.startup; rasa_server.startup.start()",
     ]

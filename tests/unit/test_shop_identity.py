@@ -11,14 +11,14 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions.identity import signed_in_customer_id
-from channels.rest import RestInput
-from channels.shop_identity import (
+from rasa_server.channels.rest import RestInput
+from rasa_server.channels.shop_identity import (
     SIGN_IN_AGAIN_REPLY,
     InvalidShopToken,
     signed_in_metadata,
     verified_customer_id,
 )
-from channels.socket_io import SocketIOInput
+from rasa_server.channels.socket_io import SocketIOInput
 
 SECRET = "test-secret-of-the-shop-" + "0123456789abcdef" * 3  # 64+ bytes, enough for HS512 too
 AUDIENCE = "brightcart-assistant"

@@ -1,6 +1,6 @@
 import pytest
 
-from channels.user_text import EMPTY_MESSAGE_REPLY, MAX_MESSAGE_CHARS, clean_user_text, with_clean_text
+from rasa_server.channels.user_text import EMPTY_MESSAGE_REPLY, MAX_MESSAGE_CHARS, clean_user_text, with_clean_text
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import declarative_base
 
 from actions.config import MIN_TRACKER_ENCRYPTION_KEY_LENGTH, conversation_retention_days, tracker_encryption_key
-from stores.conversation_retention import DailyRetention
+from rasa_server.stores.conversation_retention import DailyRetention
 
 logger = logging.getLogger(__name__)
 

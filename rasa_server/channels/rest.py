@@ -19,16 +19,16 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.button_payloads import ServerTrackerStore, with_offered_payloads_only
-from channels.conversation_ids import check_configured, is_issued, issue_conversation_id
-from channels.shop_identity import (
+from rasa_server.channels.button_payloads import ServerTrackerStore, with_offered_payloads_only
+from rasa_server.channels.conversation_ids import check_configured, is_issued, issue_conversation_id
+from rasa_server.channels.shop_identity import (
     SIGN_IN_AGAIN_REPLY,
     InvalidShopToken,
     signed_in_metadata,
     token_in,
     verified_customer_id,
 )
-from channels.user_text import with_clean_text
+from rasa_server.channels.user_text import with_clean_text
 
 MAX_SENDER_CHARS = 255
 NOT_HANDLED_REPLY = "Sorry, I couldn't take in your message just now. Please send it again."

@@ -10,7 +10,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint
 
-from channels.user_text import EMPTY_MESSAGE_REPLY
+from rasa_server.channels.user_text import EMPTY_MESSAGE_REPLY
 
 INTENT_PREFIX = "/"
 

@@ -1,6 +1,6 @@
 """Conversation retention: deletes the conversations that have been silent longer than the
 retention period from Rasa's SQL tracker store. The tracker store runs it daily inside the
-Rasa server (stores/tracker_store.py); `make forget-conversations` runs it by hand.
+Rasa server (rasa_server/stores/tracker_store.py); `make forget-conversations` runs it by hand.
 
 Safe to run in several processes at once: a message arriving while it runs is never deleted,
 on PostgreSQL only one process at a time does the work (an advisory lock), and on SQLite the

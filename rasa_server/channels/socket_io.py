@@ -15,10 +15,10 @@ from sanic.request import Request
 from socketio import AsyncServer
 
 from actions import config
-from channels.button_payloads import ServerTrackerStore, with_offered_payloads_only
-from channels.conversation_ids import check_configured, is_issued, issue_conversation_id
-from channels.shop_identity import SIGN_IN_AGAIN_REPLY, InvalidShopToken, signed_in_metadata, token_in
-from channels.user_text import with_clean_text
+from rasa_server.channels.button_payloads import ServerTrackerStore, with_offered_payloads_only
+from rasa_server.channels.conversation_ids import check_configured, is_issued, issue_conversation_id
+from rasa_server.channels.shop_identity import SIGN_IN_AGAIN_REPLY, InvalidShopToken, signed_in_metadata, token_in
+from rasa_server.channels.user_text import with_clean_text
 
 
 # rasa-webchat sends its `customData` beside the message; Rasa reads only `metadata_key`.

@@ -1,0 +1,8 @@
+"""The Rasa server's input channels, named in credentials.yml: Rasa's REST and socket.io
+channels with input checks, server-issued conversation ids and signed-in customers."""
+
+from actions.process_logging import configure_process_logging
+
+# The Rasa server imports the channels after setting up its log handlers: the moment to give
+# them the JSON format of LOG_FORMAT=json.
+configure_process_logging()

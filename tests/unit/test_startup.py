@@ -1,0 +1,38 @@
+"""The start-up entry of every process of the venv reads .env as make does, and the
+environment wins over it."""
+
+import os
+
+from rasa_server.startup import env_file_assignments, load_env_file
+
+
+def test_env_file_lines_are_read_as_make_reads_them():
+    text = "\n".join([
+        "# a comment=with an equals sign",
+        "ACTION_SERVER_TOKEN=abc=def",
+        "export LOG_FORMAT=json",
+        "  WEB_PORT = 8081  ",
+        "EMPTY=",
+        "not a line",
+        "SHOP_JWT_AUDIENCE='quoted'",
+    ])
+    assert env_file_assignments(text) == {
+        "ACTION_SERVER_TOKEN": "abc=def", "LOG_FORMAT": "json", "WEB_PORT": "8081", "SHOP_JWT_AUDIENCE": "'quoted'",
+    }
+
+
+def test_the_environment_wins_over_env(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("BRIGHTCART_TEST_SET=from-file\nBRIGHTCART_TEST_UNSET=from-file\n")
+    monkeypatch.setenv("BRIGHTCART_TEST_SET", "from-environment")
+    monkeypatch.setenv("BRIGHTCART_TEST_UNSET", "")  # so that monkeypatch removes it again afterwards
+    monkeypatch.delenv("BRIGHTCART_TEST_UNSET")
+    load_env_file(env_file)
+    assert os.environ["BRIGHTCART_TEST_SET"] == "from-environment"
+    assert os.environ["BRIGHTCART_TEST_UNSET"] == "from-file"
+
+
+def test_a_missing_env_file_changes_nothing(tmp_path):
+    before = dict(os.environ)
+    load_env_file(tmp_path / ".env")
+    assert dict(os.environ) == before
