@@ -33,8 +33,6 @@ ORDER_STATUSES = (
     "returned",
 )
 CUSTOMER_TIERS = ("new", "standard", "silver", "gold")
-REFUND_STATUSES = ("requested", "approved", "received", "refunded", "rejected")
-TICKET_KINDS = ("complaint", "warranty_claim", "handoff")
 Money = Numeric(10, 2)
 
 

@@ -163,10 +163,6 @@ class ShopRepository(abc.ABC):
     """What the assistant may ask of or change in the shop's data."""
 
     @abc.abstractmethod
-    def find_verified_order(self, order_id: int, contact: str) -> Optional[OrderSummary]:
-        """The order, only if `contact` is the email or phone of its customer; else None."""
-
-    @abc.abstractmethod
     def find_customer_order(self, order_id: int, customer_id: int) -> Optional[OrderSummary]:
         """The order, only if it belongs to `customer_id` (an identity the channel verified)."""
 
@@ -246,13 +242,6 @@ class SqlShopRepository(ShopRepository):
         return change_scope(self._engine)
 
     # --- orders ---
-
-    def find_verified_order(self, order_id: int, contact: str) -> Optional[OrderSummary]:
-        with self._session() as session:
-            order = _load_order(session, order_id)
-            if order is None or not is_customer_contact(order.customer, contact):
-                return None
-            return _order_summary(order)
 
     def find_customer_order(self, order_id: int, customer_id: int) -> Optional[OrderSummary]:
         with self._session() as session:

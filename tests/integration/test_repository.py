@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from actions.db.engine import session_scope
 from actions.db.models import Order, Promotion, Refund, SupportTicket
 from actions.db.repository import ShippingAddress
+from actions.db.verification import SqlVerificationRepository
 from actions.logistics import DatabaseTrackingProvider
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
@@ -37,34 +38,37 @@ def anna_order(shop_engine):
     # National formats, read in the shop's region (SHOP_PHONE_REGION, DE by default).
     "0151 2345678", "(0151) 234-5678", "+49 (0)151 2345678",
 ])
-def test_order_is_disclosed_with_the_customers_email_or_phone(repository, anna_order, contact):
-    summary = repository.find_verified_order(anna_order[0], contact)
+def test_order_is_disclosed_with_the_customers_email_or_phone(repository, anna_order, shop_engine, contact):
+    customer_id = SqlVerificationRepository(shop_engine).order_customer_with_contact(anna_order[0], contact)
+    summary = repository.find_customer_order(anna_order[0], customer_id)
     assert summary.order_id == anna_order[0]
     assert summary.customer_name == "Anna Berg"
     assert summary.items == (("Air fryer XL", 1),)
 
 
 @pytest.mark.parametrize("contact", ["ben@example.com", "anna@example.com", "", "5678", "' OR '1'='1", "anna.berg@example.com' --"])
-def test_wrong_contact_and_other_customers_get_nothing(repository, anna_order, contact):
-    assert repository.find_verified_order(anna_order[0], contact) is None
+def test_wrong_contact_and_other_customers_get_nothing(anna_order, shop_engine, contact):
+    assert SqlVerificationRepository(shop_engine).order_customer_with_contact(anna_order[0], contact) is None
 
 
-def test_a_national_number_is_read_in_the_shops_region(repository, anna_order, monkeypatch):
+def test_a_national_number_is_read_in_the_shops_region(anna_order, shop_engine, monkeypatch):
     monkeypatch.setenv("SHOP_PHONE_REGION", "AT")
+    verification = SqlVerificationRepository(shop_engine)
     # In Austria 0151 2345678 is another number than Anna's German +49 151 2345678.
-    assert repository.find_verified_order(anna_order[0], "0151 2345678") is None
-    assert repository.find_verified_order(anna_order[0], "+49 151 2345678").order_id == anna_order[0]
+    assert verification.order_customer_with_contact(anna_order[0], "0151 2345678") is None
+    assert verification.order_customer_with_contact(anna_order[0], "+49 151 2345678") is not None
 
 
-def test_unknown_order_and_foreign_order_look_the_same(repository, anna_order):
-    assert repository.find_verified_order(999999, "anna.berg@example.com") is None
-    assert repository.find_verified_order(anna_order[1], "anna.berg@example.com") is None
+def test_unknown_order_and_foreign_order_look_the_same(anna_order, shop_engine):
+    verification = SqlVerificationRepository(shop_engine)
+    assert verification.order_customer_with_contact(999999, "anna.berg@example.com") is None
+    assert verification.order_customer_with_contact(anna_order[1], "anna.berg@example.com") is None
 
 
 def test_channel_verified_customer_sees_only_own_orders(repository, anna_order, shop_engine):
-    own = repository.find_verified_order(anna_order[0], "anna.berg@example.com")
-    assert repository.find_customer_order(anna_order[0], own.customer_id).order_id == anna_order[0]
-    assert repository.find_customer_order(anna_order[1], own.customer_id) is None
+    anna = SqlVerificationRepository(shop_engine).order_customer_with_contact(anna_order[0], "anna.berg@example.com")
+    assert repository.find_customer_order(anna_order[0], anna).order_id == anna_order[0]
+    assert repository.find_customer_order(anna_order[1], anna) is None
 
 
 def test_tracking_lists_checkpoints_in_order(repository, anna_order):
