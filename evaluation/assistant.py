@@ -152,8 +152,8 @@ def results_of(variant: Variant, out: Path) -> Optional[Dict]:
 
 
 def diet_entity_report(nlu_dir: Path) -> Path:
-    """Rasa names the entity report after the extractor (DIETClassifier, LeanDIETClassifier);
-    the newest is the last run's."""
+    """Rasa names the entity report after the extractor (DIETClassifier; LeanDIETClassifier in
+    results of earlier versions); the newest is the last run's."""
     reports = list(nlu_dir.glob("*DIETClassifier_report.json"))
     return max(reports, key=lambda report: report.stat().st_mtime) if reports else nlu_dir / "DIETClassifier_report.json"
 

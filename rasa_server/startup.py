@@ -8,6 +8,8 @@ teach them, with nothing exported first:
 - the project's .env (the secrets `make` generates into it, and any local settings) is read
   into the environment; a variable the environment already has wins, as with make;
 - personal data is masked in everything the process logs (personal_data/log_hook.py);
+- when Rasa imports its TensorFlow models (DIET, ResponseSelector, TED), they are loaded for
+  prediction only, in half the memory (lean_loading.py);
 - when Rasa's RemoteAction is imported (the Rasa server), it gets the cheaper check of
   action-server responses (action_response_check.py).
 
@@ -27,6 +29,7 @@ ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
 def start() -> None:
     load_env_file(ENV_FILE)
     log_hook.install()
+    log_hook.when_imported("rasa.utils.tensorflow.models", _load_models_for_prediction)
     log_hook.when_imported("rasa.core.actions.action", _check_action_responses_with_one_validator)
 
 
@@ -52,3 +55,9 @@ def _check_action_responses_with_one_validator(_module) -> None:
     from rasa_server.action_response_check import check_action_responses_with_one_validator
 
     check_action_responses_with_one_validator()
+
+
+def _load_models_for_prediction(models) -> None:
+    from rasa_server import lean_loading
+
+    lean_loading.install(models)
