@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import clock
 from actions.formatting import echo_customer_text, format_day, format_money, format_product_line
 from actions.generation.replies import send_reply
-from actions.identity import customer_profile, known_customer
+from actions.customer_profile import customer_profile
+from actions.identity import known_customer
 from actions.shop import ShopUnavailable, ask_shop, shop_repository
 
 

@@ -36,7 +36,7 @@ def user_intents_newest_first(tracker: Tracker) -> Iterator[Optional[Text]]:
 
 
 # The form that collects and verifies an order request's details.
-ORDER_FORM = "order_lookup_form"
+ORDER_FORM = "order_request_form"
 # The intents that start ORDER_FORM: each needs a verified order.
 ORDER_REQUEST_INTENTS = (
     "track_order",
@@ -73,7 +73,7 @@ def _request_event(tracker: Tracker) -> Optional[Dict[Text, Any]]:
 
 
 def current_order_request(tracker: Tracker) -> Optional[Text]:
-    """The order request order_lookup_form serves: the last one before the form's latest activation.
+    """The order request order_request_form serves: the last one before the form's latest activation.
 
     Answers given inside the form ("it arrived broken") are often classified as order
     requests themselves; they must not change what the customer asked for.

@@ -15,11 +15,8 @@ from typing import Any, Optional
 from rasa_sdk import Tracker
 
 from actions import clock, config
-from actions.conversation import customer_mood
-from actions.formatting import echo_customer_text
 from actions.db.repository import OrderSummary, normalise_phone
 from actions.db.verification import FailureLimit, SqlVerificationRepository, VerificationRepository
-from actions.generation.formulation import Profile
 from actions.shop import ShopUnavailable, ask_shop, change_shop, shop_repository
 from actions.validation import normalise_order_id
 
@@ -165,11 +162,3 @@ async def known_customer(tracker: Tracker) -> Optional[OrderSummary]:
         return await verified_order(tracker)
     except (ShopUnavailable, VerificationBlocked):
         return None
-
-
-def customer_profile(tracker: Tracker, order: Optional[OrderSummary]) -> Profile:
-    """What replies adapt to: the verified customer's tier and first name, and their mood.
-    Anonymous customers are addressed as standard customers, without a name."""
-    if order is None:
-        return Profile(tier="standard", mood=customer_mood(tracker))
-    return Profile(tier=order.customer_tier, mood=customer_mood(tracker), name=echo_customer_text(order.customer_name.split()[0]))

@@ -17,9 +17,9 @@ from actions.db.repository import (
     ShippingAddress,
 )
 from actions.formatting import STATUS_TEXT, echo_customer_text, format_day, format_items, format_money
-from actions.generation.formulation import Profile
 from actions.generation.replies import send_reply
-from actions.identity import customer_profile, known_customer
+from actions.customer_profile import Profile, customer_profile
+from actions.identity import known_customer
 from actions.privacy import mask_address, mask_email
 from actions.shop import ask_shop, change_shop, shop_repository
 from actions.validation import parse_quantity
@@ -32,7 +32,7 @@ REQUEST_CHANGES = {
     "change_shipping_address": "address",
     "change_order": "items",
 }
-# What order_lookup_form asks after verification, before the confirmation.
+# What order_request_form asks after verification, before the confirmation.
 CHANGE_DETAIL_SLOTS = {
     "cancel": [],
     "refund": ["refund_reason"],

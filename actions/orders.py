@@ -15,13 +15,13 @@ from actions.conversation import (
     recent_user_messages,
 )
 from actions.db.repository import NOT_YET_SHIPPED_STATUSES, OrderSummary
+from actions.customer_profile import customer_profile
 from actions.formatting import STATUS_TEXT, format_checkpoint, format_day, format_items, format_money, format_timeline
-from actions.forms.order_lookup_form import verification_locked
+from actions.forms.order_request_form import verification_locked
 from actions.generation.replies import send_reply
 from actions.identity import (
     VERIFIED_AT_SLOT,
     VerificationBlocked,
-    customer_profile,
     has_identity_proof,
     proof_expired,
     verified_order,
@@ -147,11 +147,11 @@ ANSWERS = {
 }
 
 
-class ActionAnswerOrderRequest(Action):
+class ActionSubmitOrderRequestForm(Action):
     """Answers the customer's order request for the verified order in the form."""
 
     def name(self) -> Text:
-        return "action_answer_order_request"
+        return "action_submit_order_request_form"
 
     async def run(
         self,

@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import clock
 from actions.conversation import recent_user_messages
 from actions.generation.replies import send_reply
-from actions.identity import customer_profile, known_customer
+from actions.customer_profile import customer_profile
+from actions.identity import known_customer
 from actions.shop import ShopUnavailable, change_shop, shop_repository
 
 # The team's phone line, as utter_handoff_queued states it.

@@ -1,5 +1,5 @@
 """Ask, don't guess: when NLU read an order change without being sure of it, next to another
-order request it nearly chose, the first question order_lookup_form asks for it comes with an
+order request it nearly chose, the first question order_request_form asks for it comes with an
 offer of the other request, once ("If you meant to change the items in your order instead,
 just say so or tap below"). Nothing is changed before the customer confirms the change, and a
 customer who meant the other request switches with one tap; a customer who meant the first
@@ -59,7 +59,7 @@ def _name_and_confidence(entry: Any) -> tuple:
 
 
 def unsure_request_alternative(tracker: Tracker) -> Optional[Text]:
-    """The request to offer beside the one order_lookup_form serves, if NLU was unsure of it
+    """The request to offer beside the one order_request_form serves, if NLU was unsure of it
     (a request the customer chose, by button or by switching, is sure)."""
     return close_alternative(order_request_parse_data(tracker))
 

@@ -7,7 +7,8 @@ from typing import Iterable, List, Tuple
 
 import yaml
 
-from actions.generation.formulation import Profile, placeholders_in
+from actions.customer_profile import Profile
+from actions.generation.formulation import placeholders_in
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 # Every HELD_OUT_EVERY-th reference of each act is the test split; the rest train.

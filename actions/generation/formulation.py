@@ -2,9 +2,9 @@
 delexicalised output is filled from the facts (and facts turned back into placeholders)."""
 
 import re
-from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List
 
+from actions.customer_profile import Profile
 from actions.generation.acts import placeholder, required_slots
 
 ACT_MARK, SLOTS_MARK, PROFILE_MARK, REPLY_MARK = "<|act|>", "<|slots|>", "<|profile|>", "<|reply|>"
@@ -13,18 +13,7 @@ END_MARK = "<|endoftext|>"
 # model has to learn where a reply ends.
 PAD_MARK = "<|pad|>"
 SPECIAL_TOKENS = [END_MARK, PAD_MARK, ACT_MARK, SLOTS_MARK, PROFILE_MARK, REPLY_MARK]
-TIERS = ("new", "standard", "silver", "gold")
-MOODS = ("neutral", "upset")
 _PLACEHOLDER = re.compile(r"\[([a-z_]+)\]")
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What the reply may adapt to: the customer's tier and mood, and whether we know their name."""
-
-    tier: str = "standard"
-    mood: str = "neutral"
-    name: Optional[str] = None
 
 
 def prompt(act: str, profile: Profile) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Optional
 
 from actions.generation.acts import ALL_SLOTS, placeholder, required_slots
-from actions.generation.formulation import END_MARK, Profile, prompt
+from actions.customer_profile import Profile
+from actions.generation.formulation import END_MARK, prompt
 
 
 class ReplyModel:

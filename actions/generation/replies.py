@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import config
 from actions.generation.acts import template_response
-from actions.generation.formulation import Profile, lexicalise
+from actions.customer_profile import Profile
+from actions.generation.formulation import lexicalise
 from actions.generation.guardrail import rejection
 from actions.generation.model import ReplyModel, reply_model
 

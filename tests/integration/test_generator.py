@@ -5,7 +5,8 @@ import pytest
 
 from actions.identity import VERIFIED_AT_SLOT, proof_given_now
 from actions.generation import model as generation_model
-from actions.generation.formulation import Profile, placeholders_in
+from actions.customer_profile import Profile
+from actions.generation.formulation import placeholders_in
 from actions.generation.acts import required_slots
 from actions.generation.replies import send_reply
 from scripts.train_generator import train
@@ -80,7 +81,7 @@ async def test_missing_model_falls_back_to_the_template(monkeypatch, tmp_path, d
 
 async def test_order_status_action_uses_the_real_tiny_model(generator, actions_database, tracker_factory, dispatcher, domain):
     from actions.db.engine import session_scope
-    from actions.orders import ActionAnswerOrderRequest
+    from actions.orders import ActionSubmitOrderRequestForm
     from tests.conftest import user_event
     from tests.shop_factory import add_customer, add_order, add_product
 
@@ -91,7 +92,7 @@ async def test_order_status_action_uses_the_real_tiny_model(generator, actions_d
     tracker = tracker_factory([user_event("where is my order", "track_order")],
                               slots={"order_id": str(order_id), "order_contact": "lea@example.com",
                                      VERIFIED_AT_SLOT: proof_given_now()})
-    await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
     verified, reply = dispatcher.messages
     assert verified["response"] == "utter_order_verified"
     if reply.get("response"):  # the guardrail sent the template instead

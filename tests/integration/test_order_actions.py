@@ -1,11 +1,11 @@
-"""order_lookup_form's validator and the order answer, on real SQLite and PostgreSQL."""
+"""order_request_form's validator and the order answer, on real SQLite and PostgreSQL."""
 
 import pytest
 from rasa_sdk.events import FollowupAction
 
 from actions.identity import VERIFIED_AT_SLOT, proof_given_now
-from actions.forms.order_lookup_form import ValidateOrderLookupForm
-from actions.orders import ActionAnswerOrderRequest
+from actions.forms.order_request_form import ValidateOrderRequestForm
+from actions.orders import ActionSubmitOrderRequestForm
 from actions.db.engine import session_scope
 from actions.db.repository import SqlShopRepository
 from tests.conftest import user_event
@@ -33,7 +33,7 @@ async def validate_contact(tracker_factory, dispatcher, domain, order_id, contac
     events = [user_event(contact, "inform")] + slot_events(order_contact=contact)
     tracker = tracker_factory(events, slots={"order_id": str(order_id), "order_contact": contact,
                                              "verification_failures": failures})
-    return await ValidateOrderLookupForm().validate_order_contact(contact, dispatcher, tracker, domain)
+    return await ValidateOrderRequestForm().validate_order_contact(contact, dispatcher, tracker, domain)
 
 
 # --- verification ---
@@ -75,16 +75,16 @@ async def test_third_failure_locks_verification(orders, tracker_factory, dispatc
     assert result["verification_failures"] == 3
     assert responses(dispatcher) == []  # the answer action offers a human instead
     locked = tracker_factory([], slots={"verification_failures": 3})
-    form = ValidateOrderLookupForm()
+    form = ValidateOrderRequestForm()
     assert await form.required_slots(["order_id", "order_contact"], dispatcher, locked, domain) == []
-    await ActionAnswerOrderRequest().run(dispatcher, locked, domain)
+    await ActionSubmitOrderRequestForm().run(dispatcher, locked, domain)
     assert responses(dispatcher) == ["utter_verification_locked"]
 
 
 async def test_a_stored_contact_must_match_a_new_order_number(orders, tracker_factory, dispatcher, domain):
     events = [user_event(str(orders["noah"]), "inform")] + slot_events(order_id=str(orders["noah"]))
     tracker = tracker_factory(events, slots={"order_id": str(orders["noah"]), "order_contact": "mia.lang@example.com"})
-    result = await ValidateOrderLookupForm().validate_order_id(str(orders["noah"]), dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_id(str(orders["noah"]), dispatcher, tracker, domain)
     assert result["order_contact"] is None and result["verification_failures"] == 1
     assert "order_verified_at" in result and result["order_verified_at"] is None
 
@@ -101,7 +101,7 @@ async def answer(tracker_factory, dispatcher, domain, intent, order_id, contact=
     tracker = tracker_factory([user_event("help", intent), user_event(str(order_id), "inform")],
                               slots={"order_id": str(order_id), "order_contact": contact,
                                      VERIFIED_AT_SLOT: proof_given_now()})
-    return await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    return await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
 
 
 @pytest.mark.parametrize(
@@ -149,8 +149,8 @@ async def test_a_status_question_on_a_returned_order_also_tells_where_the_return
 
 async def test_predicted_while_the_form_still_asks_the_form_asks_again(orders, tracker_factory, dispatcher, domain):
     """The loop that once hit Rasa's action limit: this action predicted during an open form."""
-    tracker = tracker_factory([user_event("i dont have the number", "track_order")], active_loop="order_lookup_form")
-    assert await ActionAnswerOrderRequest().run(dispatcher, tracker, domain) == [FollowupAction("order_lookup_form")]
+    tracker = tracker_factory([user_event("i dont have the number", "track_order")], active_loop="order_request_form")
+    assert await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain) == [FollowupAction("order_request_form")]
     assert responses(dispatcher) == []
 
 
@@ -161,7 +161,7 @@ async def test_a_corrected_order_number_at_the_contact_question_is_no_bad_contac
     events = [user_event(text, "inform")] + slot_events(order_id=str(orders["paid"]), order_contact=text)
     tracker = tracker_factory(events, slots={"order_id": str(orders["paid"]), "order_contact": text,
                                              "requested_slot": "order_contact"})
-    result = await ValidateOrderLookupForm().validate_order_contact(text, dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_contact(text, dispatcher, tracker, domain)
     assert result == {"order_contact": None}
     assert responses(dispatcher) == []
 
@@ -172,6 +172,6 @@ async def test_an_order_number_beside_the_contact_in_one_message_is_verified_wit
     text = f"{orders['paid']}, mia.lang@example.com"
     tracker = tracker_factory([user_event(text, "inform")] + slot_events(order_contact="mia.lang@example.com"),
                               slots={"order_contact": "mia.lang@example.com", "requested_slot": "order_id"})
-    result = await ValidateOrderLookupForm().validate_order_contact("mia.lang@example.com", dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_contact("mia.lang@example.com", dispatcher, tracker, domain)
     assert result["order_id"] == str(orders["paid"]) and result["order_contact"] == "mia.lang@example.com"
     assert responses(dispatcher) == []

@@ -10,9 +10,9 @@ from actions.identity import VERIFIED_AT_SLOT, proof_given_now
 from actions import clock
 from actions.db.engine import session_scope
 from actions.db.models import Order, Refund, SupportTicket
-from actions.forms.order_lookup_form import VERIFICATION_SLOTS, ValidateOrderLookupForm
+from actions.forms.order_request_form import VERIFICATION_SLOTS, ValidateOrderRequestForm
 from actions.order_changes import CHANGE_SLOTS, ActionAskChangeConfirmed
-from actions.orders import ActionAnswerOrderRequest
+from actions.orders import ActionSubmitOrderRequestForm
 from tests.conftest import user_event
 from tests.conftest import responses
 from tests.shop_factory import NOW, add_customer, add_order, add_product
@@ -45,7 +45,7 @@ def order_tracker(tracker_factory, intent, order_id, contact=MIA, **slots):
 
 async def answer(tracker_factory, dispatcher, domain, intent, order_id, **slots):
     tracker = order_tracker(tracker_factory, intent, order_id, **slots)
-    return await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    return await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
 
 
 def stored_order(engine, order_id):
@@ -76,7 +76,7 @@ async def test_a_possible_change_asks_its_details_then_confirmation(
     shop, tracker_factory, dispatcher, domain, intent, status, details
 ):
     tracker = order_tracker(tracker_factory, intent, shop[status])
-    slots = await ValidateOrderLookupForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain)
+    slots = await ValidateOrderRequestForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain)
     assert slots == VERIFICATION_SLOTS + details
 
 
@@ -89,7 +89,7 @@ async def test_questions_and_impossible_changes_ask_nothing_more(
     shop, tracker_factory, dispatcher, domain, intent, status
 ):
     tracker = order_tracker(tracker_factory, intent, shop[status])
-    slots = await ValidateOrderLookupForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain)
+    slots = await ValidateOrderRequestForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain)
     assert slots == VERIFICATION_SLOTS
 
 
@@ -98,7 +98,7 @@ async def test_another_request_during_a_half_done_change_asks_about_the_switch_f
 ):
     tracker = order_tracker(tracker_factory, "change_shipping_address", shop["pending"],
                             shipping_street="Birkenstraße 12", switch_to="track_order")
-    assert await ValidateOrderLookupForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain) == [
+    assert await ValidateOrderRequestForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain) == [
         "switch_confirmed"]
 
 
@@ -109,7 +109,7 @@ async def test_a_change_nlu_was_unsure_of_offers_the_other_request_with_its_firs
     tracker.events[0]["parse_data"]["intent_ranking"] = [{"name": "cancel_order", "confidence": 0.45},
                                                          {"name": "change_order", "confidence": 0.4}]
     # The whole validation run, as the action server calls it (rasa-sdk calls next_requested_slot).
-    events = await ValidateOrderLookupForm().run(dispatcher, tracker, domain)
+    events = await ValidateOrderRequestForm().run(dispatcher, tracker, domain)
     assert {"event": "slot", "name": "requested_slot", "value": "change_confirmed", "timestamp": None} in events
     assert responses(dispatcher) == ["utter_offer_other_request"]
     assert dispatcher.messages[0]["request_intent"] == "change_order"
@@ -117,13 +117,13 @@ async def test_a_change_nlu_was_unsure_of_offers_the_other_request_with_its_firs
 
 async def test_nothing_beyond_verification_is_asked_before_it(shop, tracker_factory, dispatcher, domain):
     tracker = order_tracker(tracker_factory, "cancel_order", shop["paid"], contact=None)
-    slots = await ValidateOrderLookupForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain)
+    slots = await ValidateOrderRequestForm().required_slots(VERIFICATION_SLOTS, dispatcher, tracker, domain)
     assert slots == VERIFICATION_SLOTS
 
 
 async def test_verification_clears_details_left_from_an_earlier_request(shop, tracker_factory, dispatcher, domain):
     tracker = order_tracker(tracker_factory, "cancel_order", shop["paid"], change_confirmed=True)
-    result = await ValidateOrderLookupForm().validate_order_contact(MIA, dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_contact(MIA, dispatcher, tracker, domain)
     assert result["order_contact"] == MIA
     assert all(result[slot] is None for slot in CHANGE_SLOTS)
 
@@ -247,7 +247,7 @@ async def test_confirmed_address_change_is_stored(shop, actions_database, tracke
 
 async def test_address_postcode_must_fit_the_country(shop, tracker_factory, dispatcher, domain):
     tracker = order_tracker(tracker_factory, "change_shipping_address", shop["paid"], shipping_postcode="1010")
-    result = await ValidateOrderLookupForm().validate_shipping_country("deutschland", dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_shipping_country("deutschland", dispatcher, tracker, domain)
     assert result == {"shipping_country": "Germany", "shipping_postcode": None}
     assert responses(dispatcher) == ["utter_postcode_does_not_fit_country"]
 
@@ -270,7 +270,7 @@ async def test_removing_the_only_item_points_to_cancelling(shop, tracker_factory
 
 async def test_item_is_matched_to_the_orders_items(shop, tracker_factory, dispatcher, domain):
     tracker = order_tracker(tracker_factory, "change_order", shop["paid"])
-    form = ValidateOrderLookupForm()
+    form = ValidateOrderRequestForm()
     assert await form.validate_change_item("the grinder", dispatcher, tracker, domain) == {
         "change_item": "Barista coffee grinder"
     }
@@ -312,7 +312,7 @@ INJECTION = "x'); DROP TABLE orders; -- 5"
 async def test_sql_looking_reason_and_street_are_stored_verbatim(
     shop, actions_database, tracker_factory, dispatcher, domain
 ):
-    form = ValidateOrderLookupForm()
+    form = ValidateOrderRequestForm()
     tracker = order_tracker(tracker_factory, "return_item", shop["delivered"])
     reason = (await form.validate_refund_reason(INJECTION, dispatcher, tracker, domain))["refund_reason"]
     street = (await form.validate_shipping_street(INJECTION, dispatcher, tracker, domain))["shipping_street"]
@@ -330,5 +330,5 @@ async def test_sql_looking_reason_and_street_are_stored_verbatim(
 
 async def test_sql_looking_item_matches_nothing(shop, tracker_factory, dispatcher, domain):
     tracker = order_tracker(tracker_factory, "change_order", shop["paid"])
-    result = await ValidateOrderLookupForm().validate_change_item("' OR '1'='1", dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_change_item("' OR '1'='1", dispatcher, tracker, domain)
     assert result == {"change_item": None}

@@ -5,9 +5,9 @@ order still does. On real SQLite and PostgreSQL."""
 import pytest
 
 from actions.db.engine import session_scope
-from actions.forms.order_lookup_form import SIGNED_IN_SLOTS, VERIFICATION_SLOTS, ValidateOrderLookupForm
+from actions.forms.order_request_form import SIGNED_IN_SLOTS, VERIFICATION_SLOTS, ValidateOrderRequestForm
 from actions.order_changes import CHANGE_SLOTS
-from actions.orders import ActionAnswerOrderRequest
+from actions.orders import ActionSubmitOrderRequestForm
 from tests.conftest import user_event
 from tests.conftest import responses
 from tests.shop_factory import add_customer, add_order
@@ -47,11 +47,11 @@ def order_number_given(tracker_factory, order_id, customer_id=None, intent="trac
 
 
 async def validate(tracker, dispatcher, domain, order_id):
-    return await ValidateOrderLookupForm().validate_order_id(str(order_id), dispatcher, tracker, domain)
+    return await ValidateOrderRequestForm().validate_order_id(str(order_id), dispatcher, tracker, domain)
 
 
 async def required(tracker, dispatcher, domain):
-    return await ValidateOrderLookupForm().required_slots(DOMAIN_SLOTS, dispatcher, tracker, domain)
+    return await ValidateOrderRequestForm().required_slots(DOMAIN_SLOTS, dispatcher, tracker, domain)
 
 
 # --- their own order: the number is enough ---
@@ -66,7 +66,7 @@ async def test_own_order_is_verified_by_its_number(shop, tracker_factory, dispat
 
 async def test_own_order_is_answered_without_contact(shop, tracker_factory, dispatcher, domain):
     tracker = order_number_given(tracker_factory, shop["mias_order"], shop["mia"])
-    assert await ActionAnswerOrderRequest().run(dispatcher, tracker, domain) == []
+    assert await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain) == []
     verified, status = dispatcher.messages
     assert verified["response"] == "utter_order_verified" and verified["masked_email"] == "m***@example.com"
     assert status["response"] == "utter_order_on_the_way" and status["carrier"] == "DHL"
@@ -89,7 +89,7 @@ async def test_someone_elses_order_still_asks_for_its_contact(shop, tracker_fact
 
 async def test_someone_elses_order_is_refused_without_its_contact(shop, tracker_factory, dispatcher, domain):
     tracker = order_number_given(tracker_factory, shop["noahs_order"], shop["mia"])
-    events = await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    events = await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_order_not_verified"]
     assert events == [{"event": "slot", "timestamp": None, "name": "order_contact", "value": None}]
 
@@ -102,7 +102,7 @@ async def test_someone_elses_order_needs_that_orders_contact(
     events = [user_event("track order", "track_order"), latest,
               {"event": "slot", "name": "order_contact", "value": contact}]
     tracker = tracker_factory(events, slots={"order_id": str(shop["noahs_order"]), "order_contact": contact})
-    result = await ValidateOrderLookupForm().validate_order_contact(contact, dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_contact(contact, dispatcher, tracker, domain)
     assert (result["order_contact"] == contact) is verified
     assert responses(dispatcher) == ([] if verified else ["utter_order_not_verified"])
 
@@ -111,7 +111,7 @@ async def test_anonymous_customers_still_give_the_contact(shop, tracker_factory,
     tracker = order_number_given(tracker_factory, shop["mias_order"])
     assert await validate(tracker, dispatcher, domain, shop["mias_order"]) == {"order_id": str(shop["mias_order"])}
     assert await required(tracker, dispatcher, domain) == VERIFICATION_SLOTS
-    await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_how_can_i_help"]
 
 
@@ -122,6 +122,6 @@ async def test_only_the_latest_message_counts(shop, tracker_factory, dispatcher,
         [user_event("track order", "track_order"), order_number, user_event("and where is it now?", "track_order")],
         slots={"order_id": str(shop["mias_order"])},
     )
-    await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
     assert "utter_order_on_the_way" not in responses(dispatcher)
     assert await required(tracker, dispatcher, domain) == VERIFICATION_SLOTS

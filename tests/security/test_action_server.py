@@ -46,9 +46,9 @@ def forged_cancellation() -> dict:
         "sender_id": "forged", "paused": False, "followup_action": None, "latest_action_name": None,
         "slots": {"order_id": str(ORDER_ID), "order_contact": EMAIL, "change_confirmed": True},
         "latest_message": user["parse_data"], "active_loop": {},
-        "events": [user, {"event": "active_loop", "name": "order_lookup_form"}],
+        "events": [user, {"event": "active_loop", "name": "order_request_form"}],
     }
-    return {"next_action": "action_answer_order_request", "sender_id": "forged", "tracker": tracker,
+    return {"next_action": "action_submit_order_request_form", "sender_id": "forged", "tracker": tracker,
             "domain": {}, "version": "3.6.2"}
 
 
@@ -91,7 +91,7 @@ def test_the_action_list_needs_the_token_and_the_health_check_does_not(running):
     server, url, _ = running
     assert requests.get(f"{url}/actions", timeout=REPLY_LIMIT_SECONDS).status_code == 401
     listed = requests.get(f"{url}/actions", headers=bearer(server.env["ACTION_SERVER_TOKEN"]), timeout=REPLY_LIMIT_SECONDS)
-    assert listed.status_code == 200 and {"name": "action_answer_order_request"} in listed.json()
+    assert listed.status_code == 200 and {"name": "action_submit_order_request_form"} in listed.json()
     assert requests.get(f"{url}/health", timeout=REPLY_LIMIT_SECONDS).json() == {"status": "ok"}
 
 
@@ -129,7 +129,7 @@ def test_a_failing_action_is_answered_with_an_apology_not_a_500(running):
 
 def test_the_answer_to_a_failed_form_validation_clears_what_it_was_validating():
     call = forged_cancellation()
-    call["next_action"] = "validate_order_lookup_form"
+    call["next_action"] = "validate_order_request_form"
     call["tracker"]["events"].append({"event": "slot", "name": "order_contact", "value": EMAIL})
     answer = failure_answer(call)
     assert [r["response"] for r in answer["responses"]] == ["utter_something_went_wrong"]

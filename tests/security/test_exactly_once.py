@@ -23,7 +23,7 @@ from actions.db.engine import make_engine, session_scope
 from actions.db.models import Order, Refund
 from actions.db.repository import ShippingAddress, SqlShopRepository
 from actions.identity import VERIFIED_AT_SLOT
-from actions.orders import ActionAnswerOrderRequest
+from actions.orders import ActionSubmitOrderRequestForm
 from tests.conftest import make_tracker, user_event
 from tests.conftest import responses
 from tests.shop_factory import NOW, add_customer, add_order, add_product
@@ -181,7 +181,7 @@ def confirmed_change(intent, order_id, email, **slots):
 
 async def confirm_in_action(tracker, domain):
     dispatcher = CollectingDispatcher()
-    await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
     return dispatcher
 
 

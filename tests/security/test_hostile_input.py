@@ -1,5 +1,5 @@
 """Hostile input: arbitrary text, numbers, unicode, huge values, lists, dicts and None in every
-slot of order_lookup_form and in every slot and message an action gets. Every turn is answered
+slot of order_request_form and in every slot and message an action gets. Every turn is answered
 (a response or valid events) and nothing raises.
 
 In-process against the real action classes and a real SQLite test shop, then a smaller run
@@ -20,7 +20,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions import clock
 from actions.conversation import ORDER_REQUEST_INTENTS
-from actions.forms.order_lookup_form import ValidateOrderLookupForm
+from actions.forms.order_request_form import ValidateOrderRequestForm
 from actions.identity import VERIFIED_AT_SLOT
 from actions.config import PROJECT_DIR
 from harness.local_servers import REPLY_LIMIT_SECONDS, action_server, free_port, server_env
@@ -29,7 +29,7 @@ from tests.integration.live import fill_new_shop
 from tests.shop_factory import add_customer, add_order, add_product
 
 DOMAIN = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
-FORM_SLOTS = DOMAIN["forms"]["order_lookup_form"]["required_slots"]
+FORM_SLOTS = DOMAIN["forms"]["order_request_form"]["required_slots"]
 ALL_SLOTS = list(DOMAIN["slots"]) + ["requested_slot"]
 ACTIONS = DOMAIN["actions"]
 INTENTS = DOMAIN["intents"] + ["nlu_fallback", None]
@@ -132,7 +132,7 @@ def tracker_state(slots: Dict[str, Any], text: Any, intent: Any, entities: Any, 
     events = [{"event": "action", "name": "action_listen"}, {"event": "user", "text": text, "parse_data": parse_data},
               *({"event": "slot", "name": name, "value": value} for name, value in slots.items())]
     return {"sender_id": "hostile", "slots": slots, "latest_message": parse_data, "events": events, "paused": False,
-            "followup_action": None, "active_loop": {"name": "order_lookup_form"},
+            "followup_action": None, "active_loop": {"name": "order_request_form"},
             "latest_action_name": "action_listen"}
 
 
@@ -165,7 +165,7 @@ def test_any_value_in_any_form_slot_is_answered(hostile_shop, domain, caplog, ca
     events = [user_event(text, intent), *({"event": "slot", "name": n, "value": v} for n, v in candidates.items())]
     tracker = make_tracker(events, slots={**earlier, **stage, "requested_slot": requested, **candidates})
     dispatcher = CollectingDispatcher()
-    returned = asyncio.run(ValidateOrderLookupForm().run(dispatcher, tracker, domain))
+    returned = asyncio.run(ValidateOrderRequestForm().run(dispatcher, tracker, domain))
     assert_answered({"events": returned, "responses": dispatcher.messages})
     assert failures_logged(caplog) == []
 

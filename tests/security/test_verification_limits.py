@@ -17,9 +17,9 @@ from actions import clock
 from actions.db import engine as db_engine
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Base, FailedVerification
-from actions.forms.order_lookup_form import ValidateOrderLookupForm
+from actions.forms.order_request_form import ValidateOrderRequestForm
 from actions.identity import VERIFIED_AT_SLOT, contact_key, verified_order
-from actions.orders import ActionAnswerOrderRequest
+from actions.orders import ActionSubmitOrderRequestForm
 from tests.conftest import make_tracker, user_event
 from tests.conftest import use_shop_database
 from tests.shop_factory import NOW, add_customer, add_order, add_product
@@ -62,7 +62,7 @@ async def attempt(domain, order_id, contact, sender: str) -> Tuple[Dict[str, Any
     events = [user_event(message, "track_order")] + slot_events(order_id=str(order_id), order_contact=contact)
     tracker = make_tracker(events, slots={"order_id": str(order_id), "order_contact": contact}, sender_id=sender)
     dispatcher = CollectingDispatcher()
-    returned = await ValidateOrderLookupForm().run(dispatcher, tracker, domain)
+    returned = await ValidateOrderRequestForm().run(dispatcher, tracker, domain)
     return slots_of(returned), [m["response"] for m in dispatcher.messages]
 
 
@@ -98,10 +98,10 @@ async def test_a_conversation_verified_before_the_block_is_refused_too(shop, dom
     slots, _ = await attempt(domain, shop["mia"], MIA, sender="mia-earlier")
     await guess_wrong(domain, shop["mia"], [f"guess{n}@example.com" for n in range(5)], "attacker")
 
-    events = [user_event("where is my order", "track_order"), {"event": "active_loop", "name": "order_lookup_form"}]
+    events = [user_event("where is my order", "track_order"), {"event": "active_loop", "name": "order_request_form"}]
     tracker = make_tracker(events, slots=slots, sender_id="mia-earlier")
     dispatcher = CollectingDispatcher()
-    returned = await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    returned = await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_verification_blocked"]
     assert slots_of(returned) == {"order_contact": None, VERIFIED_AT_SLOT: None}
 
@@ -214,7 +214,7 @@ async def test_an_oddly_written_order_number_with_the_right_email_verifies(shop,
     events = [user_event(message, "change_shipping_address")] + slot_events(order_id=written, order_contact=MIA)
     tracker = make_tracker(events, slots={"order_id": written, "order_contact": MIA})
     dispatcher = CollectingDispatcher()
-    slots = slots_of(await ValidateOrderLookupForm().run(dispatcher, tracker, domain))
+    slots = slots_of(await ValidateOrderRequestForm().run(dispatcher, tracker, domain))
     assert dispatcher.messages == []
     assert slots["order_id"] == "100001" and slots["order_contact"] == MIA and slots[VERIFIED_AT_SLOT]
     assert slots["requested_slot"] == "shipping_street"
@@ -225,7 +225,7 @@ async def test_an_oddly_written_order_number_with_the_right_email_verifies(shop,
         {"event": "slot", "name": "shipping_street", "value": "Lindenstrasse 12"}]
     tracker = make_tracker(street_events, slots={**slots, "shipping_street": "Lindenstrasse 12"})
     dispatcher = CollectingDispatcher()
-    next_slots = slots_of(await ValidateOrderLookupForm().run(dispatcher, tracker, domain))
+    next_slots = slots_of(await ValidateOrderRequestForm().run(dispatcher, tracker, domain))
     assert next_slots["shipping_street"] == "Lindenstrasse 12" and next_slots["requested_slot"] == "shipping_postcode"
     assert dispatcher.messages == []
 
@@ -244,7 +244,7 @@ async def test_an_expired_proof_is_forgotten_and_asked_again(shop, domain):
     tracker = verified_conversation(shop, NOW - dt.timedelta(minutes=16))
     assert await verified_order(tracker) is None
     dispatcher = CollectingDispatcher()
-    slots = slots_of(await ValidateOrderLookupForm().run(dispatcher, tracker, domain))
+    slots = slots_of(await ValidateOrderRequestForm().run(dispatcher, tracker, domain))
     assert [m["response"] for m in dispatcher.messages] == ["utter_verification_expired"]
     assert slots["order_contact"] is None and slots[VERIFIED_AT_SLOT] is None
     assert slots["requested_slot"] == "order_contact"
@@ -258,7 +258,7 @@ async def test_a_fresh_proof_still_shows_the_order(shop, domain):
 async def test_the_same_email_given_again_renews_the_proof(shop, domain):
     tracker = verified_conversation(shop, NOW - dt.timedelta(minutes=40), text=f"refund status please, {MIA}")
     dispatcher = CollectingDispatcher()
-    slots = slots_of(await ValidateOrderLookupForm().run(dispatcher, tracker, domain))
+    slots = slots_of(await ValidateOrderRequestForm().run(dispatcher, tracker, domain))
     assert dispatcher.messages == []
     assert slots["order_contact"] == MIA and slots[VERIFIED_AT_SLOT] == NOW.isoformat()
 
@@ -266,10 +266,10 @@ async def test_the_same_email_given_again_renews_the_proof(shop, domain):
 async def test_the_answer_action_asks_again_instead_of_showing_an_expired_order(shop, domain):
     tracker = verified_conversation(shop, NOW - dt.timedelta(hours=1))
     dispatcher = CollectingDispatcher()
-    returned = await ActionAnswerOrderRequest().run(dispatcher, tracker, domain)
+    returned = await ActionSubmitOrderRequestForm().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_verification_expired"]
     assert slots_of(returned) == {"order_contact": None, VERIFIED_AT_SLOT: None}
-    assert {"event": "followup", "name": "order_lookup_form", "timestamp": None} in returned
+    assert {"event": "followup", "name": "order_request_form", "timestamp": None} in returned
 
 
 async def test_a_proof_never_reaches_another_conversation(shop, domain):

@@ -7,7 +7,7 @@ import pytest
 
 from actions.db.repository import ProductInfo
 from actions.formatting import format_money, format_product_line
-from actions.forms.order_lookup_form import closest_item
+from actions.forms.order_request_form import closest_item
 from actions.privacy import mask_address, mask_email
 from actions.validation import (
     MAX_ITEM_QUANTITY,

@@ -5,7 +5,7 @@ from tests.conftest import bot_event, make_tracker, user_event
 
 
 def form_activated():
-    return {"event": "active_loop", "name": "order_lookup_form"}
+    return {"event": "active_loop", "name": "order_request_form"}
 
 
 def test_answers_inside_the_form_do_not_change_the_request():

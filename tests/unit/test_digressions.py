@@ -12,7 +12,7 @@ from actions.digressions import (
 )
 from tests.conftest import bot_event, user_event
 
-ORDER_FORM = "order_lookup_form"
+ORDER_FORM = "order_request_form"
 
 
 def asked_inside_form(text, intent, request="track_order", **parse_data):

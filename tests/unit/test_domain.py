@@ -15,7 +15,7 @@ from actions.config import PROJECT_DIR
 
 def test_every_order_request_starts_the_form():
     rules = yaml.safe_load((PROJECT_DIR / "data" / "rules.yml").read_text())["rules"]
-    activation = next(r for r in rules if r["rule"] == "Activate order_lookup_form")
+    activation = next(r for r in rules if r["rule"] == "Activate order_request_form")
     assert {step["intent"] for step in activation["steps"][0]["or"]} == set(ORDER_REQUEST_INTENTS)
 
 
@@ -25,7 +25,7 @@ def test_every_order_request_has_exactly_one_answer():
 
 
 def test_the_form_lists_every_change_detail(domain):
-    required = domain["forms"]["order_lookup_form"]["required_slots"]
+    required = domain["forms"]["order_request_form"]["required_slots"]
     details = {slot for slots in CHANGE_DETAIL_SLOTS.values() for slot in slots}
     assert details | {"order_id", "order_contact", "change_confirmed", "switch_confirmed"} == set(required)
 

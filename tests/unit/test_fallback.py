@@ -33,8 +33,8 @@ async def test_an_understood_message_resets_the_count(dispatcher, tracker_factor
 
 
 async def test_unsure_policies_inside_a_form_get_its_question_again(dispatcher, tracker_factory, domain):
-    tracker = tracker_factory([user_event("lol ok", "affirm")], active_loop="order_lookup_form")
-    assert await ActionHandleCoreFallback().run(dispatcher, tracker, domain) == [FollowupAction("order_lookup_form")]
+    tracker = tracker_factory([user_event("lol ok", "affirm")], active_loop="order_request_form")
+    assert await ActionHandleCoreFallback().run(dispatcher, tracker, domain) == [FollowupAction("order_request_form")]
     assert [m["response"] for m in dispatcher.messages] == ["utter_did_not_get_that"]
 
 

@@ -5,10 +5,9 @@ import pytest
 
 from actions.generation.acts import ACTS, placeholder, required_slots
 from actions.generation.corpus import load_examples, split
+from actions.customer_profile import MOODS, Profile
+from actions.db.models import CUSTOMER_TIERS
 from actions.generation.formulation import (
-    MOODS,
-    TIERS,
-    Profile,
     delexicalise,
     lexicalise,
     placeholders_in,
@@ -90,7 +89,7 @@ def test_the_corpus_covers_every_act_with_a_held_out_split():
     for act in ACTS:
         train_refs = [e for e in train if e.act == act]
         assert len(train_refs) >= 20 and any(e.act == act for e in test)
-        assert {e.profile.tier for e in train_refs} == set(TIERS)
+        assert {e.profile.tier for e in train_refs} == set(CUSTOMER_TIERS)
         assert {e.profile.mood for e in train_refs} == set(MOODS)
 
 

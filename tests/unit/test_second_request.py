@@ -37,7 +37,7 @@ def test_a_change_named_after_a_question_waits_for_the_answer_until_it_is_begun(
 
 
 def answered(text, intent):
-    return [user_event(text, intent), {"event": "active_loop", "name": "order_lookup_form"},
+    return [user_event(text, intent), {"event": "active_loop", "name": "order_request_form"},
             {"event": "active_loop", "name": None}]
 
 
@@ -58,10 +58,10 @@ async def test_yes_starts_the_offered_request_which_the_form_then_serves(dispatc
         bot_event("I can also send you the invoice for order 100016. Shall I?"), user_event("yes", "affirm")]
     tracker = tracker_factory(events, {OFFERED_REQUEST_SLOT: "get_invoice"})
     taken = await ActionTakeOfferedRequest().run(dispatcher, tracker, domain)
-    assert SlotSet(ORDER_REQUEST_SLOT, "get_invoice") in taken and FollowupAction("order_lookup_form") in taken
+    assert SlotSet(ORDER_REQUEST_SLOT, "get_invoice") in taken and FollowupAction("order_request_form") in taken
     # The form's activation after the slot: the request it serves is the offered one.
     served = tracker_factory(events + [{"event": "slot", "name": ORDER_REQUEST_SLOT, "value": "get_invoice"},
-                                       {"event": "active_loop", "name": "order_lookup_form"}])
+                                       {"event": "active_loop", "name": "order_request_form"}])
     assert current_order_request(served) == "get_invoice"
 
 

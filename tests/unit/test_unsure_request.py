@@ -16,7 +16,7 @@ from actions.unsure_request import (
 )
 from tests.conftest import user_event
 
-ORDER_FORM = "order_lookup_form"
+ORDER_FORM = "order_request_form"
 
 
 def ranked(*pairs):

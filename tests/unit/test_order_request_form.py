@@ -4,7 +4,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions import clock
-from actions.forms.order_lookup_form import ValidateOrderLookupForm, failed_verifications
+from actions.forms.order_request_form import ValidateOrderRequestForm, failed_verifications
 from actions.identity import VERIFIED_AT_SLOT, proof_expired, proof_is_fresh
 from tests.conftest import user_event
 
@@ -15,7 +15,7 @@ from tests.conftest import user_event
 )
 async def test_valid_numbers_are_stored_as_six_digits(value, stored, dispatcher, tracker_factory, domain):
     tracker = tracker_factory([user_event(str(value), "inform")])
-    result = await ValidateOrderLookupForm().validate_order_id(value, dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_id(value, dispatcher, tracker, domain)
     assert result == {"order_id": stored}
     assert dispatcher.messages == []
 
@@ -23,7 +23,7 @@ async def test_valid_numbers_are_stored_as_six_digits(value, stored, dispatcher,
 @pytest.mark.parametrize("value", ["12345", "INV-204518", "482913' OR '1'='1", [], None])
 async def test_invalid_numbers_are_rejected_with_a_hint(value, dispatcher, tracker_factory, domain):
     tracker = tracker_factory([user_event(str(value), "inform")])
-    result = await ValidateOrderLookupForm().validate_order_id(value, dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_id(value, dispatcher, tracker, domain)
     assert result == {"order_id": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_order_id"]
 
@@ -38,7 +38,7 @@ async def test_a_number_in_another_answer_keeps_the_order_in_hand(dispatcher, tr
         {"event": "slot", "name": "order_id", "value": "12"},
     ]
     tracker = tracker_factory(events, slots={"order_id": "12", "requested_slot": "shipping_street"})
-    result = await ValidateOrderLookupForm().validate_order_id("12", dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_id("12", dispatcher, tracker, domain)
     assert result == {"order_id": "610003"}
     assert dispatcher.messages == []
 
@@ -52,7 +52,7 @@ async def test_the_asked_order_number_read_as_a_phone_number_is_the_order_number
         {"event": "slot", "name": "order_contact", "value": "700000"},
     ]
     tracker = tracker_factory(events, slots={"order_contact": "700000", "requested_slot": "order_id"})
-    result = await ValidateOrderLookupForm().validate_order_contact("700000", dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_contact("700000", dispatcher, tracker, domain)
     assert result == {"order_id": "700000", "order_contact": None}
     assert dispatcher.messages == []
 
@@ -60,7 +60,7 @@ async def test_the_asked_order_number_read_as_a_phone_number_is_the_order_number
 async def test_a_short_number_for_the_contact_is_still_explained(dispatcher, tracker_factory, domain):
     events = [{"event": "slot", "name": "requested_slot", "value": "order_contact"}, user_event("70000", "inform")]
     tracker = tracker_factory(events, slots={"order_contact": "70000", "requested_slot": "order_contact", "order_id": "482913"})
-    result = await ValidateOrderLookupForm().validate_order_contact("70000", dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_contact("70000", dispatcher, tracker, domain)
     assert result == {"order_contact": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_order_contact"]
 
@@ -69,7 +69,7 @@ async def test_another_order_number_for_the_contact_corrects_the_order_number(di
     text = "sorry wrong number, its actually 700000"
     events = [{"event": "slot", "name": "requested_slot", "value": "order_contact"}, user_event(text, "inform")]
     tracker = tracker_factory(events, slots={"order_contact": text, "requested_slot": "order_contact", "order_id": "482913"})
-    result = await ValidateOrderLookupForm().validate_order_contact(text, dispatcher, tracker, domain)
+    result = await ValidateOrderRequestForm().validate_order_contact(text, dispatcher, tracker, domain)
     assert result == {"order_contact": None, "order_id": "700000"}
     assert dispatcher.messages == []
 
@@ -86,7 +86,7 @@ def _reasking_tracker(tracker_factory, verified_minutes_ago, text="where is my r
 
 async def test_an_expired_proof_is_forgotten_and_the_contact_asked_again(dispatcher, tracker_factory, domain):
     tracker = _reasking_tracker(tracker_factory, verified_minutes_ago=16)
-    events = await ValidateOrderLookupForm().run(dispatcher, tracker, domain)
+    events = await ValidateOrderRequestForm().run(dispatcher, tracker, domain)
     slots = {e["name"]: e["value"] for e in events}
     assert [m["response"] for m in dispatcher.messages] == ["utter_verification_expired"]
     assert slots["order_contact"] is None and slots[VERIFIED_AT_SLOT] is None
@@ -118,13 +118,13 @@ async def test_a_failing_validation_apologises_and_asks_again(
         dispatcher.utter_message(response="utter_invalid_shipping_street")
         raise ValueError(f"cannot handle {slot_value}")
 
-    monkeypatch.setattr(ValidateOrderLookupForm, "validate_order_contact", broken)
+    monkeypatch.setattr(ValidateOrderRequestForm, "validate_order_contact", broken)
     events = [{"event": "slot", "name": "requested_slot", "value": "order_contact"},
               user_event("it's anna@example.com", "inform"),
               {"event": "slot", "name": "order_contact", "value": "anna@example.com"}]
     tracker = tracker_factory(events, slots={"order_id": "482913", "order_contact": "anna@example.com",
                                              "requested_slot": "order_contact"})
-    returned = await ValidateOrderLookupForm().run(dispatcher, tracker, domain)
+    returned = await ValidateOrderRequestForm().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_something_went_wrong"]
     assert returned == [SlotSet("order_contact", None), SlotSet("requested_slot", "order_contact")]
     assert "ValueError" in caplog.text and "anna" not in caplog.text
@@ -140,5 +140,5 @@ async def test_an_email_instead_of_the_order_number_is_kept_without_a_complaint(
     events = [{"event": "slot", "name": "requested_slot", "value": "order_id"}, user_event(text, "inform"),
               {"event": "slot", "name": "order_id", "value": text}, {"event": "slot", "name": "order_contact", "value": text}]
     tracker = tracker_factory(events, slots={"order_id": text, "order_contact": text, "requested_slot": "order_id"})
-    assert await ValidateOrderLookupForm().validate_order_id(text, dispatcher, tracker, domain) == {"order_id": None}
+    assert await ValidateOrderRequestForm().validate_order_id(text, dispatcher, tracker, domain) == {"order_id": None}
     assert dispatcher.messages == []

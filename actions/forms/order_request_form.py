@@ -1,4 +1,4 @@
-"""Validation of order_lookup_form: the order number, the proof that it is the customer's
+"""Validation of order_request_form: the order number, the proof that it is the customer's
 (the email or phone on it, unless the shop signed its customer in), and, for a change the
 order still allows, the change's details and the customer's confirmation.
 
@@ -96,12 +96,12 @@ async def proof_slots(tracker: Tracker) -> List[Text]:
     return SIGNED_IN_SLOTS if own_order is not None else VERIFICATION_SLOTS
 
 
-class ValidateOrderLookupForm(FormValidationAction):
+class ValidateOrderRequestForm(FormValidationAction):
     """Accepts an order number and verifies it is the customer's: it belongs to the customer
     the shop signed in, or the email or phone given is the one on that order."""
 
     def name(self) -> Text:
-        return "validate_order_lookup_form"
+        return "validate_order_request_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         said_before = len(dispatcher.messages)
