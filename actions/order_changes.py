@@ -1,7 +1,11 @@
-"""Changes a customer can make to a verified order: what each needs, the confirmation, the outcome."""
+"""Changes a customer can make to a verified order. Each kind (cancel, refund, return, address,
+items) is one ChangeKind in CHANGE_KINDS: the request that asks for it, what order_request_form
+asks for it, how it is confirmed, made and told, and why it is refused. When a change is
+allowed is decided by the repository (ShopRepository.change_refusal)."""
 
 import datetime as dt
-from typing import Any, Dict, List, Optional, Text
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -15,6 +19,7 @@ from actions.db.repository import (
     ChangeOutcome,
     OrderSummary,
     ShippingAddress,
+    ShopRepository,
 )
 from actions.formatting import STATUS_TEXT, echo_customer_text, format_day, format_items, format_money
 from actions.generation.replies import send_reply
@@ -24,23 +29,6 @@ from actions.privacy import mask_address, mask_email
 from actions.shop import ask_shop, change_shop, shop_repository
 from actions.validation import parse_quantity
 
-# The order requests that change the order, and the change each one asks for.
-REQUEST_CHANGES = {
-    "cancel_order": "cancel",
-    "get_refund": "refund",
-    "return_item": "return",
-    "change_shipping_address": "address",
-    "change_order": "items",
-}
-# What order_request_form asks after verification, before the confirmation.
-CHANGE_DETAIL_SLOTS = {
-    "cancel": [],
-    "refund": ["refund_reason"],
-    "return": ["refund_reason"],
-    "address": ["shipping_street", "shipping_postcode", "shipping_city", "shipping_country"],
-    "items": ["change_item", "change_quantity"],
-}
-CHANGE_SLOTS = sorted({s for slots in CHANGE_DETAIL_SLOTS.values() for s in slots} | {"change_confirmed"})
 KIND_TEXT = {"refund": "refund request", "return": "return"}
 # Policy the replies state; the templates in domain.yml say the same.
 REFUND_DAYS_TEXT = "5-7 business days"
@@ -102,84 +90,106 @@ def item_change_text(tracker: Tracker) -> str:
     return f"remove {item}" if quantity == 0 else f"change {item} to {quantity}"
 
 
-class ActionAskChangeConfirmed(Action):
-    """Asks the customer to confirm the change, stating what exactly will happen."""
-
-    def name(self) -> Text:
-        return "action_ask_change_confirmed"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        order = await known_customer(tracker)
-        change = requested_change(tracker)
-        if order is None or change is None:
-            dispatcher.utter_message(response="utter_shop_unavailable")
-            return []
-        if change == "items" and requested_quantity(tracker) is None:
-            # Nothing to confirm yet: the form asks for the quantity again.
-            dispatcher.utter_message(response="utter_invalid_change_quantity")
-            return [SlotSet("change_quantity", None)]
-        facts = dict(order_id=order.order_id, items=format_items(order.items))
-        if change == "cancel":
-            dispatcher.utter_message(
-                response="utter_confirm_cancel", total=format_money(order.total, order.currency),
-                status_text=STATUS_TEXT[order.status], **facts,
-            )
-        elif change in KIND_TEXT:
-            dispatcher.utter_message(
-                response="utter_confirm_refund", kind_text=KIND_TEXT[change],
-                amount=format_money(order.total, order.currency), **facts,
-            )
-        elif change == "address":
-            dispatcher.utter_message(
-                response="utter_confirm_address", order_id=order.order_id, masked_address=masked(requested_address(tracker))
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_confirm_item_change", order_id=order.order_id, change_text=item_change_text(tracker)
-            )
-        return []
 
 
-class ActionAskChangeItem(Action):
-    """Asks which item of the order to change, listing what the order contains."""
-
-    def name(self) -> Text:
-        return "action_ask_change_item"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        order = await known_customer(tracker)
-        if order is None:
-            dispatcher.utter_message(response="utter_shop_unavailable")
-        else:
-            dispatcher.utter_message(response="utter_ask_change_item", order_id=order.order_id, items=format_items(order.items))
-        return []
+# --- what the customer is told, per change kind ---
+def cancel_confirmation(tracker: Tracker, order: OrderSummary) -> Dict[str, Any]:
+    return dict(order_id=order.order_id, items=format_items(order.items), total=format_money(order.total, order.currency),
+                status_text=STATUS_TEXT[order.status])
 
 
-async def tell_refusal(
-    dispatcher: CollectingDispatcher, tracker: Tracker, change: Text, outcome: ChangeOutcome, order: OrderSummary
+def refund_confirmation(kind: str) -> Callable[[Tracker, OrderSummary], Dict[str, Any]]:
+    def facts(tracker: Tracker, order: OrderSummary) -> Dict[str, Any]:
+        return dict(order_id=order.order_id, items=format_items(order.items), kind_text=KIND_TEXT[kind],
+                    amount=format_money(order.total, order.currency))
+
+    return facts
+
+
+def address_confirmation(tracker: Tracker, order: OrderSummary) -> Dict[str, Any]:
+    return dict(order_id=order.order_id, masked_address=masked(requested_address(tracker)))
+
+
+def item_confirmation(tracker: Tracker, order: OrderSummary) -> Dict[str, Any]:
+    return dict(order_id=order.order_id, change_text=item_change_text(tracker))
+
+
+def cancel_done(tracker: Tracker, order: OrderSummary, outcome: ChangeOutcome) -> Dict[str, Any]:
+    return dict(order_id=order.order_id, refund_days=REFUND_DAYS_TEXT)
+
+
+def refund_done(kind: str) -> Callable[[Tracker, OrderSummary, ChangeOutcome], Dict[str, Any]]:
+    def facts(tracker: Tracker, order: OrderSummary, outcome: ChangeOutcome) -> Dict[str, Any]:
+        assert outcome.amount is not None  # a refund or return done carries its amount
+        return dict(kind_text=KIND_TEXT[kind], reference=outcome.reference, order_id=order.order_id,
+                    amount=format_money(outcome.amount, order.currency), refund_days=REFUND_DAYS_TEXT)
+
+    return facts
+
+
+def address_done(tracker: Tracker, order: OrderSummary, outcome: ChangeOutcome) -> Dict[str, Any]:
+    return dict(order_id=order.order_id, masked_address=masked(requested_address(tracker)))
+
+
+def item_done(tracker: Tracker, order: OrderSummary, outcome: ChangeOutcome) -> Dict[str, Any]:
+    assert outcome.amount is not None  # an item change done carries the new total
+    return dict(change_text=item_change_text(tracker), order_id=order.order_id, total=format_money(outcome.amount, order.currency))
+
+
+# --- how each change is made (run off the event loop by change_shop) ---
+def cancel(repository: ShopRepository, tracker: Tracker, order_id: int, now: dt.datetime) -> ChangeOutcome:
+    return repository.cancel_order(order_id, now)
+
+
+def refund(kind: str) -> Callable[[ShopRepository, Tracker, int, dt.datetime], ChangeOutcome]:
+    def request(repository: ShopRepository, tracker: Tracker, order_id: int, now: dt.datetime) -> ChangeOutcome:
+        return repository.request_refund(order_id, kind, tracker.get_slot("refund_reason") or "", now)
+
+    return request
+
+
+def change_address(repository: ShopRepository, tracker: Tracker, order_id: int, now: dt.datetime) -> ChangeOutcome:
+    return repository.change_shipping_address(order_id, requested_address(tracker))
+
+
+def change_item(repository: ShopRepository, tracker: Tracker, order_id: int, now: dt.datetime) -> ChangeOutcome:
+    quantity = requested_quantity(tracker)
+    if quantity is None:  # never from the form: it is confirmed only once usable (unusable_quantity)
+        raise ValueError("change_quantity is not a quantity")
+    return repository.change_item_quantity(order_id, tracker.get_slot("change_item"), quantity)
+
+
+def unusable_quantity(tracker: Tracker) -> Optional[Text]:
+    return "change_quantity" if requested_quantity(tracker) is None else None
+
+
+# --- why a change is refused, per change kind ---
+Refusal = Callable[[CollectingDispatcher, ChangeOutcome, OrderSummary, Dict[str, Any], Profile], Awaitable[None]]
+
+
+async def tell_cancel_refusal(
+    dispatcher: CollectingDispatcher, outcome: ChangeOutcome, order: OrderSummary, facts: Dict[str, Any], profile: Profile
 ) -> None:
-    """Says why the change cannot be made and what the customer can do instead."""
-    facts = dict(order_id=order.order_id, status_text=STATUS_TEXT[outcome.status])
-    profile = customer_profile(tracker, order)
-    reason = outcome.reason
-    if change == "cancel":
-        if reason == "already_cancelled":
-            dispatcher.utter_message(response="utter_order_already_cancelled", **facts)
-        elif outcome.status in ("delivered", "returned"):
-            dispatcher.utter_message(response=f"utter_cancel_refused_{outcome.status}", **facts)
-        else:
-            await send_reply(dispatcher, "cancel_refused", dict(facts, return_window=RETURN_WINDOW_TEXT), profile)
-    elif change in KIND_TEXT:
-        await tell_refund_refusal(dispatcher, outcome, order, facts, profile)
-    elif change == "address":
-        dispatcher.utter_message(response="utter_address_change_refused", **facts)
-    elif reason == "last_item":
+    if outcome.reason == "already_cancelled":
+        dispatcher.utter_message(response="utter_order_already_cancelled", **facts)
+    elif outcome.status in ("delivered", "returned"):
+        dispatcher.utter_message(response=f"utter_cancel_refused_{outcome.status}", **facts)
+    else:
+        await send_reply(dispatcher, "cancel_refused", dict(facts, return_window=RETURN_WINDOW_TEXT), profile)
+
+
+async def tell_address_refusal(
+    dispatcher: CollectingDispatcher, outcome: ChangeOutcome, order: OrderSummary, facts: Dict[str, Any], profile: Profile
+) -> None:
+    dispatcher.utter_message(response="utter_address_change_refused", **facts)
+
+
+async def tell_item_refusal(
+    dispatcher: CollectingDispatcher, outcome: ChangeOutcome, order: OrderSummary, facts: Dict[str, Any], profile: Profile
+) -> None:
+    if outcome.reason == "last_item":
         dispatcher.utter_message(response="utter_item_change_refused_last_item", **facts)
-    elif reason == "item_not_in_order":
+    elif outcome.reason == "item_not_in_order":
         dispatcher.utter_message(response="utter_invalid_change_item", items=format_items(order.items), **facts)
     else:
         dispatcher.utter_message(response="utter_item_change_refused", **facts)
@@ -211,6 +221,100 @@ async def tell_refund_refusal(
         dispatcher.utter_message(response="utter_refund_refused_on_the_way", **facts)
 
 
+@dataclass(frozen=True)
+class ChangeKind:
+    """One kind of change to a verified order."""
+
+    request: Text  # the intent that asks for it
+    details: Tuple[Text, ...]  # what order_request_form asks after verification, before confirming
+    confirmation: Text  # the response that asks the customer to confirm
+    confirmation_facts: Callable[[Tracker, OrderSummary], Dict[str, Any]]
+    make: Callable[[ShopRepository, Tracker, int, dt.datetime], ChangeOutcome]
+    done_act: Text  # the reply act that tells it is done
+    done_facts: Callable[[Tracker, OrderSummary, ChangeOutcome], Dict[str, Any]]
+    tell_refusal: Refusal
+    # The detail slot to ask again if what the customer gave cannot be confirmed, or None.
+    unusable_detail: Callable[[Tracker], Optional[Text]] = lambda tracker: None
+
+
+CHANGE_KINDS = {
+    "cancel": ChangeKind(
+        request="cancel_order", details=(), confirmation="utter_confirm_cancel", confirmation_facts=cancel_confirmation,
+        make=cancel, done_act="order_cancelled", done_facts=cancel_done, tell_refusal=tell_cancel_refusal,
+    ),
+    **{kind: ChangeKind(
+        request=request, details=("refund_reason",), confirmation="utter_confirm_refund",
+        confirmation_facts=refund_confirmation(kind), make=refund(kind), done_act="refund_requested",
+        done_facts=refund_done(kind), tell_refusal=tell_refund_refusal,
+    ) for kind, request in (("refund", "get_refund"), ("return", "return_item"))},
+    "address": ChangeKind(
+        request="change_shipping_address",
+        details=("shipping_street", "shipping_postcode", "shipping_city", "shipping_country"),
+        confirmation="utter_confirm_address", confirmation_facts=address_confirmation, make=change_address,
+        done_act="address_changed", done_facts=address_done, tell_refusal=tell_address_refusal,
+    ),
+    "items": ChangeKind(
+        request="change_order", details=("change_item", "change_quantity"), confirmation="utter_confirm_item_change",
+        confirmation_facts=item_confirmation, make=change_item, done_act="item_changed", done_facts=item_done,
+        tell_refusal=tell_item_refusal, unusable_detail=unusable_quantity,
+    ),
+}
+# The order requests that change the order, and the change each one asks for.
+REQUEST_CHANGES = {kind.request: name for name, kind in CHANGE_KINDS.items()}
+# What order_request_form asks after verification, before the confirmation.
+CHANGE_DETAIL_SLOTS = {name: list(kind.details) for name, kind in CHANGE_KINDS.items()}
+CHANGE_SLOTS = sorted({s for slots in CHANGE_DETAIL_SLOTS.values() for s in slots} | {"change_confirmed"})
+
+
+class ActionAskChangeConfirmed(Action):
+    """Asks the customer to confirm the change, stating what exactly will happen."""
+
+    def name(self) -> Text:
+        return "action_ask_change_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        order = await known_customer(tracker)
+        change = requested_change(tracker)
+        if order is None or change is None:
+            dispatcher.utter_message(response="utter_shop_unavailable")
+            return []
+        kind = CHANGE_KINDS[change]
+        unusable = kind.unusable_detail(tracker)
+        if unusable is not None:
+            # Nothing to confirm yet: the form asks for that detail again.
+            dispatcher.utter_message(response=f"utter_invalid_{unusable}")
+            return [SlotSet(unusable, None)]
+        dispatcher.utter_message(response=kind.confirmation, **kind.confirmation_facts(tracker, order))
+        return []
+
+
+class ActionAskChangeItem(Action):
+    """Asks which item of the order to change, listing what the order contains."""
+
+    def name(self) -> Text:
+        return "action_ask_change_item"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        order = await known_customer(tracker)
+        if order is None:
+            dispatcher.utter_message(response="utter_shop_unavailable")
+        else:
+            dispatcher.utter_message(response="utter_ask_change_item", order_id=order.order_id, items=format_items(order.items))
+        return []
+
+
+async def tell_refusal(
+    dispatcher: CollectingDispatcher, tracker: Tracker, change: Text, outcome: ChangeOutcome, order: OrderSummary
+) -> None:
+    """Says why the change cannot be made and what the customer can do instead."""
+    facts = dict(order_id=order.order_id, status_text=STATUS_TEXT[outcome.status])
+    await CHANGE_KINDS[change].tell_refusal(dispatcher, outcome, order, facts, customer_profile(tracker, order))
+
+
 async def make_change(dispatcher: CollectingDispatcher, tracker: Tracker, change: Text, order: OrderSummary) -> None:
     """Makes the confirmed change in one transaction and tells the outcome.
 
@@ -218,43 +322,12 @@ async def make_change(dispatcher: CollectingDispatcher, tracker: Tracker, change
         ShopUnavailable: the change failed and nothing was changed; only then is the customer
             told that it failed (change_shop waits for the real outcome).
     """
-    repository, now = shop_repository(), clock.now()
-    if change == "cancel":
-        outcome = await change_shop(repository.cancel_order, order.order_id, now)
-    elif change in KIND_TEXT:
-        outcome = await change_shop(
-            repository.request_refund, order.order_id, change, tracker.get_slot("refund_reason") or "", now
-        )
-    elif change == "address":
-        outcome = await change_shop(repository.change_shipping_address, order.order_id, requested_address(tracker))
-    else:
-        outcome = await change_shop(
-            repository.change_item_quantity, order.order_id, tracker.get_slot("change_item"),
-            requested_quantity(tracker),
-        )
+    kind = CHANGE_KINDS[change]
+    outcome = await change_shop(kind.make, shop_repository(), tracker, order.order_id, clock.now())
     if not outcome.done or outcome.reason == "already_cancelled":
         await tell_refusal(dispatcher, tracker, change, outcome, order)
         return
-    profile = customer_profile(tracker, order)
-    if change == "cancel":
-        await send_reply(dispatcher, "order_cancelled", dict(order_id=order.order_id, refund_days=REFUND_DAYS_TEXT), profile)
-    elif change in KIND_TEXT:
-        assert outcome.amount is not None  # a refund or return done carries its amount
-        facts = dict(
-            kind_text=KIND_TEXT[change], reference=outcome.reference, order_id=order.order_id,
-            amount=format_money(outcome.amount, order.currency), refund_days=REFUND_DAYS_TEXT,
-        )
-        await send_reply(dispatcher, "refund_requested", facts, profile)
-    elif change == "address":
-        facts = dict(order_id=order.order_id, masked_address=masked(requested_address(tracker)))
-        await send_reply(dispatcher, "address_changed", facts, profile)
-    else:
-        assert outcome.amount is not None  # an item change done carries the new total
-        facts = dict(
-            change_text=item_change_text(tracker), order_id=order.order_id,
-            total=format_money(outcome.amount, order.currency),
-        )
-        await send_reply(dispatcher, "item_changed", facts, profile)
+    await send_reply(dispatcher, kind.done_act, kind.done_facts(tracker, order, outcome), customer_profile(tracker, order))
 
 
 async def answer_change_request(

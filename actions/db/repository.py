@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import List, Optional, Protocol, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Tuple
 
 import phonenumbers
 from sqlalchemy import and_, func, or_, select
@@ -502,25 +502,45 @@ def _open_refund(order: Order) -> Optional[Refund]:
     return next((r for r in order.refunds if r.status != "rejected"), None)
 
 
+def _cancel_refusal(order: Order, now: Optional[dt.datetime]) -> Optional[str]:
+    if order.status == "cancelled":
+        return "already_cancelled"
+    return None if order.status in CANCELLABLE_STATUSES else "already_shipped"
+
+
+def _refund_refusal(order: Order, now: Optional[dt.datetime]) -> Optional[str]:
+    if _open_refund(order) is not None:
+        return "already_requested"
+    if order.status not in REFUNDABLE_STATUSES:
+        return "not_delivered"
+    if now - order.delivered_at > dt.timedelta(days=RETURN_WINDOW_DAYS):
+        return "window_closed"
+    return None
+
+
+def _refused_unless(statuses: Tuple[str, ...], reason: str) -> Callable[[Order, Optional[dt.datetime]], Optional[str]]:
+    def refusal(order: Order, now: Optional[dt.datetime]) -> Optional[str]:
+        return None if order.status in statuses else reason
+
+    return refusal
+
+
+# When each change (ORDER_CHANGES) may be made to an order, by its state: the one place that
+# decides. Each gives the reason a change is refused, or None if it is allowed.
+_CHANGE_REFUSALS: Dict[str, Callable[[Order, Optional[dt.datetime]], Optional[str]]] = {
+    "cancel": _cancel_refusal,
+    "refund": _refund_refusal,
+    "return": _refund_refusal,
+    "address": _refused_unless(ADDRESS_CHANGEABLE_STATUSES, "already_shipped"),
+    "items": _refused_unless(ITEM_CHANGEABLE_STATUSES, "already_packed"),
+}
+assert tuple(_CHANGE_REFUSALS) == ORDER_CHANGES
+
+
 def _change_refusal(order: Order, change: str, now: Optional[dt.datetime] = None) -> Optional[str]:
-    """The one place that decides whether a change is allowed for the order's state."""
-    if change == "cancel":
-        if order.status == "cancelled":
-            return "already_cancelled"
-        return None if order.status in CANCELLABLE_STATUSES else "already_shipped"
-    if change in ("refund", "return"):
-        if _open_refund(order) is not None:
-            return "already_requested"
-        if order.status not in REFUNDABLE_STATUSES:
-            return "not_delivered"
-        if now - order.delivered_at > dt.timedelta(days=RETURN_WINDOW_DAYS):
-            return "window_closed"
-        return None
-    if change == "address":
-        return None if order.status in ADDRESS_CHANGEABLE_STATUSES else "already_shipped"
-    if change == "items":
-        return None if order.status in ITEM_CHANGEABLE_STATUSES else "already_packed"
-    raise ValueError(f"unknown change {change!r}")
+    if change not in _CHANGE_REFUSALS:
+        raise ValueError(f"unknown change {change!r}")
+    return _CHANGE_REFUSALS[change](order, now)
 
 
 class ContactDetails(Protocol):

@@ -8,7 +8,9 @@ from rasa_sdk import Action
 
 import actions
 from actions.conversation import ORDER_REQUEST_INTENTS
-from actions.order_changes import CHANGE_DETAIL_SLOTS, REQUEST_CHANGES
+from actions.db.repository import ORDER_CHANGES
+from actions.generation.acts import ACTS
+from actions.order_changes import CHANGE_DETAIL_SLOTS, CHANGE_KINDS, REQUEST_CHANGES
 from actions.orders import ANSWERS
 from actions.config import PROJECT_DIR
 
@@ -28,6 +30,16 @@ def test_the_form_lists_every_change_detail(domain):
     required = domain["forms"]["order_request_form"]["required_slots"]
     details = {slot for slots in CHANGE_DETAIL_SLOTS.values() for slot in slots}
     assert details | {"order_id", "order_contact", "change_confirmed", "switch_confirmed"} == set(required)
+
+
+def test_every_change_kind_is_decided_by_the_repository_and_told_with_known_responses(domain):
+    assert set(CHANGE_KINDS) == set(ORDER_CHANGES)
+    for kind in CHANGE_KINDS.values():
+        assert kind.confirmation in domain["responses"]
+        assert kind.done_act in ACTS
+        assert set(kind.details) <= set(domain["slots"])
+    # The detail asked again when it cannot be confirmed has its own message.
+    assert "utter_invalid_change_quantity" in domain["responses"]
 
 
 def test_every_form_slot_has_a_question(domain):
