@@ -50,7 +50,7 @@ export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: FORCE help install seed seed-if-missing train train-generator eval-generator validate run shell lint test-fast test evaluate evaluate-blind bench forget-conversations clean
+.PHONY: FORCE help install seed seed-if-missing train train-generator generator-in-background eval-generator validate run shell lint test-fast test evaluate evaluate-blind bench forget-conversations clean
 
 help: ## list the targets
 	@# This file only (.env is in MAKEFILE_LIST too); -h: no file name before each line.
@@ -104,13 +104,23 @@ train-generator: $(GENERATOR) ## train the GPT-2 reply generator (models/generat
 $(GENERATOR): $(GENERATOR_FILES) | $(INSTALLED)
 	USE_TF=0 $(PYTHON) -m scripts.train_generator
 
+# make run and make shell do not wait for the generator: until models/generator exists, replies
+# come from the domain's templates (the same facts), and the action server uses GPT-2 from the
+# first reply after it appears. A missing or stale generator trains in the background, niced.
+generator-in-background: $(INSTALLED)
+	@if ! $(MAKE) --no-print-directory -q $(GENERATOR); then \
+		mkdir -p models; \
+		echo "The GPT-2 reply generator trains in the background (log: models/generator.log); until it is ready, replies use the domain's templates."; \
+		nice -n 19 $(MAKE) --no-print-directory $(GENERATOR) > models/generator.log 2>&1 & \
+	fi
+
 eval-generator: $(GENERATOR) ## slot error rate, guardrail rejections, BLEU, distinct-2 and latency on held-out replies
 	USE_TF=0 $(PYTHON) -m evaluation.generator
 
 validate: $(INSTALLED) ## check training data, domain and stories for errors
 	$(RASA) data validate
 
-run: $(MODEL) $(GENERATOR) $(WEB_INSTALLED) seed-if-missing ## start the action server, the Rasa server (REST + socket.io on port 5005) and the chat page (port 8080)
+run: $(MODEL) $(WEB_INSTALLED) seed-if-missing generator-in-background ## start the action server, the Rasa server (REST + socket.io on port 5005) and the chat page (port 8080)
 	@echo "Starting. When Rasa logs 'Rasa server is up and running', talk to it:"
 	@echo "  web page:  http://localhost:$(WEB_PORT)/"
 	@echo "  REST:      curl -si -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"message\": \"hi\"}'"
@@ -119,7 +129,7 @@ run: $(MODEL) $(GENERATOR) $(WEB_INSTALLED) seed-if-missing ## start the action 
 	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
 	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --port $(RASA_PORT) --cors $(ALLOWED_ORIGINS)
 
-shell: $(MODEL) $(GENERATOR) seed-if-missing ## chat with the assistant in the terminal (starts the action server too)
+shell: $(MODEL) seed-if-missing generator-in-background ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)
 
 lint: $(INSTALLED) ## ruff on every Python file, mypy on the actions and the Rasa server's own code (settings in pyproject.toml)

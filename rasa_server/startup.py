@@ -9,7 +9,9 @@ teach them, with nothing exported first:
   into the environment; a variable the environment already has wins, as with make;
 - personal data is masked in everything the process logs (personal_data/log_hook.py);
 - when Rasa imports its TensorFlow models (DIET, ResponseSelector, TED), they are loaded for
-  prediction only, in half the memory (lean_loading.py);
+  prediction only, in half the memory, and called as a graph directly (lean_loading.py);
+- when Rasa imports its ResponseSelector, it answers only the messages of retrieval intents
+  (response_selection.py);
 - when Rasa's RemoteAction is imported (the Rasa server), it gets the cheaper check of
   action-server responses (action_response_check.py).
 
@@ -30,6 +32,7 @@ def start() -> None:
     load_env_file(ENV_FILE)
     log_hook.install()
     log_hook.when_imported("rasa.utils.tensorflow.models", _load_models_for_prediction)
+    log_hook.when_imported("rasa.nlu.selectors.response_selector", _answer_only_retrieval_intents)
     log_hook.when_imported("rasa.core.actions.action", _check_action_responses_with_one_validator)
 
 
@@ -61,3 +64,9 @@ def _load_models_for_prediction(models) -> None:
     from rasa_server import lean_loading
 
     lean_loading.install(models)
+
+
+def _answer_only_retrieval_intents(selectors) -> None:
+    from rasa_server import response_selection
+
+    response_selection.install(selectors)

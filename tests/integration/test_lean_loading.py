@@ -9,7 +9,7 @@ from rasa.core.agent import Agent
 from rasa.core.policies.ted_policy import TED, TEDPolicy
 from rasa.engine.constants import PLACEHOLDER_TRACKER
 from rasa.nlu.classifiers.diet_classifier import DIET
-from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET
+from rasa.nlu.selectors.response_selector import DIET2BOW, DIET2DIET, ResponseSelector
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.tensorflow.models import RasaModel
@@ -27,32 +27,46 @@ MESSAGES = [
     "my email is jo@example.com",
     "blorp flibber quaxx",
 ]
-# Messages of retrieval intents (faq/*, chitchat/*).
+# Messages of retrieval intents (faq/*, chitchat/*) and of others.
 RETRIEVAL_INTENTS = ("faq", "chitchat")
 ANSWERED = ["do you sell gift cards", "do you have a shop in berlin i could visit", "tell me a joke"]
+NOT_ANSWERED = ["hi there", "where is my order #482913", "I want to return my shoes, they are too small"]
 # (intent, entities) of the last customer turn of a conversation that has just begun.
 TURNS = [("greet", []), ("track_order", [{"entity": "order_id", "value": "#482913"}]), ("faq", []), ("deny", [])]
 
 
 @pytest.fixture(scope="module")
 def loaded_lean():
-    """(lean agent, Rasa's agent, the model classes the lean loading built) for one model."""
+    """(lean agent, Rasa's agent, the model classes the lean loading built, the number of
+    direct graph calls so far) for one model."""
     if not MODEL.exists():
         pytest.fail("models/assistant.tar.gz is missing: run `make train`")
-    built = []
-    load_for_prediction = lean_loading.load_for_prediction
+    built, direct_calls = [], []
+    load_for_prediction, direct_call = lean_loading.load_for_prediction, lean_loading.direct_call
 
-    def recording(model, *args):
+    def recording_load(model, *args):
         built.append(type(model))
         return load_for_prediction(model, *args)
 
+    def recording_direct_call(traced):
+        call = direct_call(traced)
+
+        def recorded(batch_in):
+            direct_calls.append(1)
+            return call(batch_in)
+
+        return recorded
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(lean_loading, "load_for_prediction", recording)
+        patch.setattr(lean_loading, "load_for_prediction", recording_load)
+        patch.setattr(lean_loading, "direct_call", recording_direct_call)
         lean = Agent.load(str(MODEL))
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:  # the same model as Rasa loads and runs it
         patch.setattr(RasaModel, "load", classmethod(RasaModel.load.__func__.rasa_load))
+        # Graph nodes keep the function they call from load time on.
+        patch.setattr(ResponseSelector, "process", ResponseSelector.process.rasa_process)
         stock = Agent.load(str(MODEL))
-    return lean, stock, built
+    return lean, stock, built, direct_calls
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +80,14 @@ def test_rasa_loads_diet_response_selector_and_ted_through_the_lean_loading(load
     built = loaded_lean[2]
     assert DIET in built and TED in built
     assert DIET2BOW in built or DIET2DIET in built
+
+
+def test_predictions_call_the_traced_graphs_directly(loaded_lean):
+    """Fails if Rasa stops predicting through `_tf_predict_step`."""
+    lean, direct_calls = loaded_lean[0], loaded_lean[3]
+    before = len(direct_calls)
+    parse(lean, "where is my order #482913")
+    assert len(direct_calls) > before
 
 
 def parse(agent: Agent, text: str) -> dict:
@@ -92,6 +114,16 @@ def test_answers_of_retrieval_intents_match_rasa_loading(lean_and_stock, text):
     assert lean["intent"]["name"] in RETRIEVAL_INTENTS
     assert answer(lean)["intent_response_key"] == answer(stock)["intent_response_key"]
     assert answer(lean)["confidence"] == pytest.approx(answer(stock)["confidence"], abs=1e-5)
+
+
+@pytest.mark.parametrize("text", NOT_ANSWERED)
+def test_messages_of_other_intents_get_no_answer(lean_and_stock, text):
+    """Fails if Rasa stops selecting answers through `ResponseSelector.process`."""
+    lean, stock = (parse(agent, text) for agent in lean_and_stock)
+
+    assert lean["intent"]["name"] not in RETRIEVAL_INTENTS
+    assert "default" not in lean.get("response_selector", {})
+    assert answer(stock)["intent_response_key"]  # Rasa's selector picks one anyway
 
 
 @pytest.mark.parametrize("intent, entities", TURNS)

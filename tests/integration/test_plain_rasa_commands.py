@@ -1,5 +1,5 @@
 """Rasa's own commands as the Rasa docs teach them: `rasa run actions` and `rasa run` in a folder
-holding the project's endpoints.yml and credentials.yml and a model, with nothing in the
+holding the project's endpoints.yml, credentials.yml, model and BERT weights, with nothing in the
 environment but PATH and HOME. The embedded defaults of endpoints.yml and the .env that every
 process of the venv reads at start (rasa_server/startup.py) must be all they need."""
 
@@ -26,9 +26,11 @@ def port_is_taken(port: int) -> bool:
 
 @pytest.fixture
 def rasa_folder(tmp_path: Path) -> Path:
-    """The files `rasa run` reads from its folder; the model is the one `make train` built."""
+    """The files `rasa run` reads from its folder; the model is the one `make train` built, and
+    config.yml names its BERT weights relative to the folder."""
     for name in ("endpoints.yml", "credentials.yml"):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    (tmp_path / "weights").symlink_to(PROJECT_DIR / "weights")
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / MODEL.name).symlink_to(MODEL)
     return tmp_path
