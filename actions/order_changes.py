@@ -128,7 +128,7 @@ def refund_done(kind: str) -> Callable[[Tracker, OrderSummary, ChangeOutcome], D
 
 
 def address_done(tracker: Tracker, order: OrderSummary, outcome: ChangeOutcome) -> Dict[str, Any]:
-    return dict(order_id=order.order_id, masked_address=masked(requested_address(tracker)))
+    return address_confirmation(tracker, order)  # the address that was confirmed is the one now set
 
 
 def item_done(tracker: Tracker, order: OrderSummary, outcome: ChangeOutcome) -> Dict[str, Any]:

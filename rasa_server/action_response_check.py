@@ -9,6 +9,7 @@ the error `jsonschema.validate` would raise (tests/unit/test_action_response_che
 """
 
 from functools import lru_cache
+from types import ModuleType
 from typing import Any, Dict, Text
 
 import jsonschema
@@ -36,5 +37,6 @@ def validate_action_result(action: RemoteAction, result: Dict[Text, Any]) -> boo
     return True
 
 
-def check_action_responses_with_one_validator() -> None:
-    RemoteAction._validate_action_result = validate_action_result
+def install(actions: ModuleType) -> None:
+    """Replaces `RemoteAction._validate_action_result` of Rasa's module `actions` (rasa.core.actions.action)."""
+    actions.RemoteAction._validate_action_result = validate_action_result

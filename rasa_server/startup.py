@@ -19,21 +19,28 @@ Nothing heavy is imported here: a process pays for a hook only once it imports w
 is about. Standard library only, because the .pth runs before anything else is importable.
 """
 
+import importlib
 import os
 from pathlib import Path
-from typing import Dict
+from types import ModuleType
+from typing import Callable, Dict
 
 from personal_data import log_hook
 
 ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
+# Rasa's module -> ours, whose `install(module)` hooks into it once Rasa imports it.
+HOOKS = {
+    "rasa.utils.tensorflow.models": "rasa_server.lean_loading",
+    "rasa.nlu.selectors.response_selector": "rasa_server.response_selection",
+    "rasa.core.actions.action": "rasa_server.action_response_check",
+}
 
 
 def start() -> None:
     load_env_file(ENV_FILE)
     log_hook.install()
-    log_hook.when_imported("rasa.utils.tensorflow.models", _load_models_for_prediction)
-    log_hook.when_imported("rasa.nlu.selectors.response_selector", _answer_only_retrieval_intents)
-    log_hook.when_imported("rasa.core.actions.action", _check_action_responses_with_one_validator)
+    for rasa_module, hook_module in HOOKS.items():
+        log_hook.when_imported(rasa_module, _installer(hook_module))
 
 
 def env_file_assignments(text: str) -> Dict[str, str]:
@@ -54,19 +61,8 @@ def load_env_file(path: Path) -> None:
             os.environ.setdefault(name, value)
 
 
-def _check_action_responses_with_one_validator(_module) -> None:
-    from rasa_server.action_response_check import check_action_responses_with_one_validator
+def _installer(hook_module: str) -> Callable[[ModuleType], None]:
+    def install(module: ModuleType) -> None:
+        importlib.import_module(hook_module).install(module)
 
-    check_action_responses_with_one_validator()
-
-
-def _load_models_for_prediction(models) -> None:
-    from rasa_server import lean_loading
-
-    lean_loading.install(models)
-
-
-def _answer_only_retrieval_intents(selectors) -> None:
-    from rasa_server import response_selection
-
-    response_selection.install(selectors)
+    return install
