@@ -56,7 +56,7 @@ help: ## list the targets
 	@# This file only (.env is in MAKEFILE_LIST too); -h: no file name before each line.
 	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-install: $(INSTALLED) $(WEB_INSTALLED) $(BERT_WEIGHTS) $(ONNX_BERT) seed-if-missing ## create .venv (Python 3.10) and web/node_modules, convert the BERT weights (TF and ONNX), seed the demo shop
+install: $(INSTALLED) $(WEB_INSTALLED) $(ONNX_BERT) seed-if-missing ## create .venv (Python 3.10) and web/node_modules, write the BERT as ONNX, seed the demo shop
 
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-bert.txt
 	@test -x $(PYTHON) || { python310="$$(scripts/find_python310.sh)" && "$$python310" -m venv $(VENV); }
@@ -75,11 +75,13 @@ $(WEB_INSTALLED): web/package.json web/package-lock.json
 
 # Built artefacts need the venv but are not rebuilt when a requirement pin changes
 # (order-only prerequisites): a new pin must not cost a 10-minute retrain.
-$(BERT_WEIGHTS): scripts/convert_bert_weights.py | $(INSTALLED)
-	$(PYTHON) -m scripts.convert_bert_weights
+$(ONNX_BERT): scripts/export_bert_onnx.py components/bert_onnx.py components/bert_weights.py | $(INSTALLED)
+	$(PYTHON) -m scripts.export_bert_onnx
 
-$(ONNX_BERT): scripts/export_bert_onnx.py scripts/convert_bert_weights.py | $(INSTALLED)
-	USE_TF=0 $(PYTHON) -m scripts.export_bert_onnx
+# TF weights for Rasa's own BERT featurizer: the baseline config, the featurizer bench and the
+# tests that compare featurizers use them; the assistant's config does not.
+$(BERT_WEIGHTS): scripts/convert_bert_weights.py components/bert_weights.py | $(INSTALLED)
+	$(PYTHON) -m scripts.convert_bert_weights
 
 seed: $(INSTALLED) ## rebuild the demo shop database (COMMERCE_DB_URL, default shop.db) from scratch
 	$(PYTHON) -m scripts.seed_db
@@ -89,20 +91,19 @@ seed-if-missing: $(INSTALLED)
 
 train: $(MODEL) ## train the Rasa model if data, domain or config changed
 
-$(MODEL): $(BERT_WEIGHTS) $(ONNX_BERT) config.yml $(wildcard components/*.py) $(TRAINING_FILES) | $(INSTALLED)
+$(MODEL): $(ONNX_BERT) config.yml $(wildcard components/*.py) $(TRAINING_FILES) | $(INSTALLED)
 	$(PYTHON) -m scripts.timed models/assistant.train_seconds $(RASA) train --fixed-model-name assistant
 	@touch $@
 
-$(BASELINE_MODEL): evaluation/baseline.yml $(TRAINING_FILES) | $(INSTALLED)
+$(BASELINE_MODEL): $(BERT_WEIGHTS) evaluation/baseline.yml $(TRAINING_FILES) | $(INSTALLED)
 	$(PYTHON) -m scripts.timed models/baseline.train_seconds \
 		$(RASA) train --config evaluation/baseline.yml --fixed-model-name baseline
 	@touch $@
 
 train-generator: $(GENERATOR) ## train the GPT-2 reply generator (models/generator) if its corpus or code changed
 
-# USE_TF=0: transformers would import TensorFlow (installed for Rasa) next to torch.
 $(GENERATOR): $(GENERATOR_FILES) | $(INSTALLED)
-	USE_TF=0 $(PYTHON) -m scripts.train_generator
+	$(PYTHON) -m scripts.train_generator
 
 # make run and make shell do not wait for the generator: until models/generator exists, replies
 # come from the domain's templates (the same facts), and the action server uses GPT-2 from the
@@ -115,7 +116,7 @@ generator-in-background: $(INSTALLED)
 	fi
 
 eval-generator: $(GENERATOR) ## slot error rate, guardrail rejections, BLEU, distinct-2 and latency on held-out replies
-	USE_TF=0 $(PYTHON) -m evaluation.generator
+	$(PYTHON) -m evaluation.generator
 
 validate: $(INSTALLED) ## check training data, domain and stories for errors
 	$(RASA) data validate
@@ -139,7 +140,7 @@ lint: $(INSTALLED) ## ruff on every Python file, mypy on the actions and the Ras
 test-fast: $(INSTALLED) ## the unit tests only: no model, no servers (seconds)
 	$(PYTHON) -m pytest tests/unit
 
-test: lint $(MODEL) $(WEB_INSTALLED) ## lint, validate data, run the conversation tests and every pytest suite
+test: lint $(MODEL) $(BERT_WEIGHTS) $(WEB_INSTALLED) ## lint, validate data, run the conversation tests and every pytest suite
 	scripts/ensure_test_packages.sh
 	$(RASA) data validate
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
@@ -164,7 +165,7 @@ BENCH_SECONDS ?= 30
 # Commits to measure this checkout against instead of the baseline config (BEFORE="6180c3d 97548c2"):
 # each is checked out under .bench/ and trained once (scripts/bench_checkout.sh).
 BEFORE ?=
-bench: $(MODEL) $(if $(BEFORE),,$(BASELINE_MODEL)) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config, or against commits BEFORE="ref ..." (results/bench)
+bench: $(MODEL) $(BERT_WEIGHTS) $(if $(BEFORE),,$(BASELINE_MODEL)) $(GENERATOR) ## REST load at concurrency 1/8/32 against the baseline config, or against commits BEFORE="ref ..." (results/bench)
 	@# redis-server: the lock store of the two-worker variant.
 	scripts/ensure_test_packages.sh
 	checkouts="$$(for ref in $(BEFORE); do scripts/bench_checkout.sh $$ref || exit 1; done)" && \

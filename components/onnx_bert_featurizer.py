@@ -3,7 +3,7 @@
 Same options, tokenisation, padding and features as CompiledLanguageModelFeaturizer (and so
 as Rasa's LanguageModelFeaturizer; tests/integration/test_fast_bert_featurizers.py); only
 the language model runs elsewhere. `model_weights` is a folder written by
-`scripts/export_bert_onnx.py`: the BERT as `model.onnx`, and its tokenizer. On one core ONNX
+`scripts/export_bert_onnx.py`: the BERT as `model.onnx` (components/bert_onnx.py), and its tokenizer. On one core ONNX
 Runtime takes less than half the time per message of the compiled TensorFlow model (docs/performance.md,
 "BERT featurizer"), and the Rasa server no longer holds a TensorFlow copy of BERT.
 """
@@ -16,9 +16,7 @@ import tensorflow as tf
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
 from components.compiled_bert_featurizer import CompiledLanguageModelFeaturizer
-from scripts.export_bert_onnx import INPUT_NAMES, OUTPUT_NAME
-
-MODEL_FILE = "model.onnx"
+from components.bert_onnx import INPUT_NAMES, MODEL_FILE, OUTPUT_NAME
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)

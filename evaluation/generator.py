@@ -10,7 +10,6 @@ the template fallback), BLEU against the references, distinct-2 and latency p50/
 
 import argparse
 import json
-import os
 import statistics
 import time
 from collections import defaultdict
@@ -132,10 +131,6 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=DEFAULT_GENERATOR_MODEL_DIR)
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "results" / "generator")
     args = parser.parse_args()
-    os.environ.setdefault("USE_TF", "0")  # transformers need not import TensorFlow here
-    import torch
-
-    torch.set_num_threads(2)
     report = evaluate(args.model)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))

@@ -115,7 +115,7 @@ def action_server(
         name,
         [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)],
         f"http://127.0.0.1:{port}/health",
-        # transformers would import TensorFlow next to torch.
+        # The action server needs only transformers' tokenizers, not TensorFlow.
         dict(env, USE_TF="0"),
         log_dir,
         project,

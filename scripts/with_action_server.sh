@@ -12,7 +12,7 @@ if [ "${1:-}" = "--web-port" ]; then
   shift 2
 fi
 
-# USE_TF=0: transformers would import TensorFlow next to torch in the action server.
+# USE_TF=0: the action server needs only transformers' tokenizers, not TensorFlow.
 USE_TF=0 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 server_pids=("$!")
 trap 'kill "${server_pids[@]}" 2>/dev/null || true; wait "${server_pids[@]}" 2>/dev/null || true' EXIT

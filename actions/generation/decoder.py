@@ -1,60 +1,94 @@
-"""A lean GPT-2 forward pass with a key/value cache, for fast replies on a CPU.
+"""A lean GPT-2 forward pass with a key/value cache, in numpy, for fast replies on a CPU.
 
-transformers' GPT-2 spends most of a small model's time in Python bookkeeping per layer; this
-runs the same arithmetic on the same weights in a few tensor calls (a test checks the logits
-and greedy output match transformers'), so a 40-token reply takes tens of milliseconds.
+transformers' GPT-2 spends most of a small model's time in framework bookkeeping per layer; this
+runs the same arithmetic on the same weights in a few array calls (a test checks the logits and
+greedy output match transformers'), so a 40-token reply takes tens of milliseconds, and the
+action server needs neither PyTorch nor TensorFlow to write replies.
 """
 
-from typing import AbstractSet, List, Optional, Sequence
+import math
+from typing import TYPE_CHECKING, AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-# torch is imported where it is used: the action server imports this module at start, and
-# torch costs seconds and hundreds of MB that a template-only server should not pay.
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported where it is used: the action server imports this module at start, and a
+# template-only server need not pay for it (0.1 s and 20 MB).
+
+# One layer's cache: keys and values, each [heads, positions so far, head dims].
+LayerCache = Optional[Tuple["np.ndarray", "np.ndarray"]]
 
 
 class CachedGpt2Decoder:
-    """Greedy or sampled decoding for a GPT2LMHeadModel's weights, with reply constraints."""
+    """Greedy or sampled decoding with a GPT-2's weights, with reply constraints."""
 
-    def __init__(self, model):
-        import torch
-        import torch.nn.functional
+    def __init__(self, weights: Mapping[str, "np.ndarray"], config: Any):
+        """Args:
+            weights: the arrays of a GPT2LMHeadModel's state dict, under its names
+                (`transformer.wte.weight`, `transformer.h.0.attn.c_attn.weight`, ...).
+            config: a GPT2Config (or anything with n_head, n_embd, n_layer, layer_norm_epsilon).
+        """
+        import numpy as np
 
-        self._torch, self._functional = torch, torch.nn.functional
-        config, weights = model.config, {k: v.detach() for k, v in model.state_dict().items()}
-        self.heads, self.dims, self.eps = config.n_head, config.n_embd, config.layer_norm_epsilon
-        self.token_embedding = weights["transformer.wte.weight"]
-        self.position_embedding = weights["transformer.wpe.weight"]
-        self.final_norm = (weights["transformer.ln_f.weight"], weights["transformer.ln_f.bias"])
-        self.layers = []
+        array = lambda name: np.ascontiguousarray(weights[name], dtype=np.float32)  # noqa: E731
+        self.heads, self.dims, self.eps = config.n_head, config.n_embd, float(config.layer_norm_epsilon)
+        self.head_dims = self.dims // self.heads
+        self.inverse_dims = np.float32(1 / self.dims)
+        self.scale = np.float32(1 / math.sqrt(self.head_dims))
+        self.token_embedding = array("transformer.wte.weight")
+        # The output layer is tied to the token embedding; transposed once, not per token.
+        self.output = np.ascontiguousarray(self.token_embedding.T)
+        self.position_embedding = array("transformer.wpe.weight")
+        self.final_norm = (array("transformer.ln_f.weight"), array("transformer.ln_f.bias"))
+        self.layers: List[Dict[str, Tuple["np.ndarray", "np.ndarray"]]] = []
         for i in range(config.n_layer):
             prefix = f"transformer.h.{i}."
-            pair = lambda name: (weights[prefix + name + ".weight"], weights[prefix + name + ".bias"])  # noqa: E731
+            # GPT-2's Conv1D keeps weights as [in, out]: x @ weight, no transpose.
+            pair = lambda name: (array(prefix + name + ".weight"), array(prefix + name + ".bias"))  # noqa: E731
             self.layers.append(
                 dict(norm1=pair("ln_1"), qkv=pair("attn.c_attn"), proj=pair("attn.c_proj"),
                      norm2=pair("ln_2"), up=pair("mlp.c_fc"), down=pair("mlp.c_proj"))
             )
 
-    def logits(self, tokens, start: int, cache: List[Optional[tuple]]):
+    def _layer_norm(self, x: "np.ndarray", weight: "np.ndarray", bias: "np.ndarray") -> "np.ndarray":
+        import numpy as np
+
+        # Sums rather than np.mean, whose Python wrapper costs more than the arithmetic here.
+        centred = x - x.sum(-1, keepdims=True) * self.inverse_dims
+        variance = (centred * centred).sum(-1, keepdims=True) * self.inverse_dims
+        return centred * (1 / np.sqrt(variance + self.eps)) * weight + bias
+
+    def logits(self, tokens: Sequence[int], start: int, cache: List[LayerCache]) -> "np.ndarray":
         """Next-token logits after `tokens` (positions from `start`), extending `cache` in place."""
-        torch, F = self._torch, self._functional
-        count, head_dims = tokens.shape[0], self.dims // self.heads
-        x = self.token_embedding[tokens] + self.position_embedding[start:start + count]
+        import numpy as np
+
+        ids = np.asarray(tokens, dtype=np.int64)
+        count = ids.shape[0]
+        x = self.token_embedding[ids] + self.position_embedding[start:start + count]
+        mask = None
+        if count > 1:
+            # Query i sees the cached positions and the new ones up to itself.
+            mask = np.triu(np.full((count, start + count), -np.inf, dtype=np.float32), start + 1)
         for index, layer in enumerate(self.layers):
-            h = F.layer_norm(x, (self.dims,), *layer["norm1"], self.eps)
+            h = self._layer_norm(x, *layer["norm1"])
             weight, bias = layer["qkv"]
-            q, k, v = torch.addmm(bias, h, weight).view(count, 3, self.heads, head_dims).permute(1, 2, 0, 3)
+            q, k, v = (h @ weight + bias).reshape(count, 3, self.heads, self.head_dims).transpose(1, 2, 0, 3)
             earlier = cache[index]
             if earlier is not None:
-                k, v = torch.cat([earlier[0], k], 1), torch.cat([earlier[1], v], 1)
+                k, v = np.concatenate([earlier[0], k], 1), np.concatenate([earlier[1], v], 1)
             cache[index] = (k, v)
-            attended = F.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=count > 1)[0]
+            scores = (q * self.scale) @ k.transpose(0, 2, 1)
+            if mask is not None:
+                scores += mask
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            attended = (scores / scores.sum(-1, keepdims=True)) @ v
             weight, bias = layer["proj"]
-            x = x + torch.addmm(bias, attended.transpose(0, 1).reshape(count, self.dims), weight)
-            h = F.layer_norm(x, (self.dims,), *layer["norm2"], self.eps)
+            x = x + attended.transpose(1, 0, 2).reshape(count, self.dims) @ weight + bias
+            h = self._layer_norm(x, *layer["norm2"])
             up_weight, up_bias = layer["up"]
             down_weight, down_bias = layer["down"]
-            x = x + torch.addmm(down_bias, F.gelu(torch.addmm(up_bias, h, up_weight), approximate="tanh"), down_weight)
-        last = F.layer_norm(x[-1:], (self.dims,), *self.final_norm, self.eps)
-        return (last @ self.token_embedding.T)[0]
+            x = x + _gelu(h @ up_weight + up_bias) @ down_weight + down_bias
+        return self._layer_norm(x[-1], *self.final_norm) @ self.output
 
     def continue_text(
         self,
@@ -74,32 +108,46 @@ class CachedGpt2Decoder:
             required: tokens that must all be written before `end_id` may be.
             seed: sample (top-p) with this seed; None decodes greedily.
         """
-        torch = self._torch
-        with torch.inference_mode():
-            cache: List[Optional[tuple]] = [None] * len(self.layers)
-            generator = torch.Generator().manual_seed(seed) if seed is not None else None
-            logits = self.logits(torch.tensor(list(prompt)), 0, cache)
-            position = len(prompt)
-            written: List[int] = []
-            banned_ids = torch.tensor(sorted(banned), dtype=torch.long)
-            for _ in range(max_tokens):
-                logits[banned_ids] = -float("inf")
-                if not required <= set(written):
-                    logits[end_id] = -float("inf")
-                token = self._pick(logits, generator, top_p, temperature)
-                if token == end_id:
-                    break
-                written.append(token)
-                logits = self.logits(torch.tensor([token]), position, cache)
-                position += 1
-            return written
+        import numpy as np
 
-    def _pick(self, logits, generator, top_p: float, temperature: float) -> int:
-        torch = self._torch
-        if generator is None:
-            return int(logits.argmax())
-        probabilities = torch.softmax(logits / temperature, -1)
-        ordered, order = probabilities.sort(descending=True)
-        keep = ordered.cumsum(0) - ordered < top_p
-        choice = torch.multinomial(ordered * keep, 1, generator=generator)
-        return int(order[choice])
+        cache: List[LayerCache] = [None] * len(self.layers)
+        generator = np.random.default_rng(seed) if seed is not None else None
+        logits = self.logits(prompt, 0, cache)
+        position = len(prompt)
+        written: List[int] = []
+        banned_ids = np.array(sorted(banned), dtype=np.int64)
+        for _ in range(max_tokens):
+            logits[banned_ids] = -np.inf
+            if not required <= set(written):
+                logits[end_id] = -np.inf
+            token = _pick(logits, generator, top_p, temperature)
+            if token == end_id:
+                break
+            written.append(token)
+            logits = self.logits([token], position, cache)
+            position += 1
+        return written
+
+
+def _gelu(x: "np.ndarray") -> "np.ndarray":
+    """GPT-2's GELU, the tanh approximation ("gelu_new")."""
+    import numpy as np
+
+    return 0.5 * x * (1 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+
+
+def _pick(logits: "np.ndarray", generator: Optional["np.random.Generator"], top_p: float, temperature: float) -> int:
+    import numpy as np
+
+    if generator is None:
+        return int(logits.argmax())
+    # float64: the cumulative sums of thousands of small probabilities stay exact enough.
+    scaled = logits.astype(np.float64) / temperature
+    probabilities = np.exp(scaled - scaled.max())
+    probabilities /= probabilities.sum()
+    order = np.argsort(-probabilities, kind="stable")
+    ordered = probabilities[order]
+    # The smallest set of most likely tokens whose mass reaches top_p (at least the first).
+    cumulative = np.cumsum(ordered * (np.cumsum(ordered) - ordered < top_p))
+    choice = np.searchsorted(cumulative, generator.random() * cumulative[-1], side="right")
+    return int(order[min(choice, len(order) - 1)])

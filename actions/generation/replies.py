@@ -17,7 +17,7 @@ from actions.generation.model import ReplyModel, reply_model
 logger = logging.getLogger(__name__)
 
 
-# Loading happens once per process (torch, weights); it must not count against a reply's time.
+# Loading happens once per process (tokenizer, weights); it must not count against a reply's time.
 MODEL_LOAD_TIMEOUT_SECONDS = 120
 
 

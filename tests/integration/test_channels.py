@@ -1,5 +1,6 @@
 """End to end: the real servers on loopback, over REST and socket.io, with a restart."""
 
+import importlib.util
 import re
 import sqlite3
 import uuid
@@ -43,12 +44,15 @@ def test_greeting(assistant):
     assert "Brightcart" in say(assistant, "hello")
 
 
-def test_rasa_server_runs_bert_on_tensorflow_without_loading_torch(assistant):
-    """torch is installed for GPT-2; in the Rasa server transformers would load it too (460 MB)."""
+def test_no_server_loads_pytorch_and_the_action_server_no_tensorflow(assistant):
+    """No PyTorch in the venv (BERT and GPT-2 train in TensorFlow, serve in ONNX Runtime and
+    numpy); the action server needs only transformers' tokenizers, not TensorFlow (about 500 MB)."""
+    assert importlib.util.find_spec("torch") is None
     assert "Brightcart" in say(assistant, "hello")
-    libraries = Path(f"/proc/{assistant.rasa.process.pid}/maps").read_text()
-    assert "libtensorflow" in libraries
-    assert "libtorch" not in libraries
+    rasa_libraries = Path(f"/proc/{assistant.rasa.process.pid}/maps").read_text()
+    action_libraries = Path(f"/proc/{assistant.actions.process.pid}/maps").read_text()
+    assert "libtensorflow" in rasa_libraries
+    assert "libtensorflow" not in action_libraries
 
 
 def process_environment(pid: int) -> dict:
@@ -62,7 +66,6 @@ def test_rasa_server_runs_with_the_project_settings(assistant):
     assert environment["TF_INTRA_OP_PARALLELISM_THREADS"] == "1"
     assert environment["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
     assert environment["TF_ENABLE_ONEDNN_OPTS"] == "0"
-    assert environment["USE_TF"] == "1"
 
 
 def test_policy_question(assistant):

@@ -102,19 +102,25 @@ async def test_order_status_action_uses_the_real_tiny_model(generator, actions_d
 
 
 def test_lean_decoder_matches_transformers(tiny_model):
-    import torch
-    from transformers import GPT2LMHeadModel
+    import numpy as np
+    import tensorflow as tf
+    from safetensors.numpy import load_file
+    from transformers import GPT2Config, TFGPT2LMHeadModel
+    from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 
     from actions.generation.decoder import CachedGpt2Decoder
 
-    reference = GPT2LMHeadModel.from_pretrained(str(tiny_model)).eval()
-    decoder = CachedGpt2Decoder(reference)
+    config = GPT2Config.from_pretrained(str(tiny_model))
+    weights = load_file(str(tiny_model / generation_model.WEIGHTS_FILE))
+    reference = TFGPT2LMHeadModel(config)
+    # Fails on any TF weight the saved file lacks, so the check cannot pass half-loaded.
+    load_pytorch_state_dict_in_tf2_model(reference, dict(weights), allow_missing_keys=False)
+    decoder = CachedGpt2Decoder(weights, config)
     prompt_ids = list(range(5, 25))
-    with torch.inference_mode():
-        expected_logits = reference(torch.tensor([prompt_ids])).logits[0, -1]
-        expected = reference.generate(
-            torch.tensor([prompt_ids]), max_new_tokens=15, do_sample=False, eos_token_id=None, pad_token_id=0
-        )[0, len(prompt_ids):].tolist()
-    logits = decoder.logits(torch.tensor(prompt_ids), 0, [None] * reference.config.n_layer)
-    assert torch.allclose(logits, expected_logits, atol=1e-4)
+    expected_logits = reference(tf.constant([prompt_ids])).logits[0, -1].numpy()
+    expected = reference.generate(
+        tf.constant([prompt_ids]), max_new_tokens=15, do_sample=False, eos_token_id=None, pad_token_id=0
+    )[0, len(prompt_ids):].numpy().tolist()
+    logits = decoder.logits(np.array(prompt_ids), 0, [None] * config.n_layer)
+    np.testing.assert_allclose(logits, expected_logits, atol=1e-4)
     assert decoder.continue_text(prompt_ids, 15, end_id=-1) == expected

@@ -12,8 +12,8 @@ from harness.local_servers import Assistant, rasa_server, rasa_server_settings
 
 def test_settings_are_read_from_the_env_file():
     settings = rasa_server_settings()
-    assert settings == {"USE_TF": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-                        "TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    assert settings == {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1",
+                        "TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 def test_test_servers_get_the_settings_over_the_callers(tmp_path):
