@@ -186,7 +186,9 @@ def _fine_tune_and_export(
     from components.bert_weights import source_model_dir, tf_bert, weights_of_tf_bert
 
     weights = Path(config["model_weights"]) if config["model_weights"] else source_model_dir()
-    tf.random.set_seed(config["random_seed"])
+    # Also seeds Python's random module, where Keras layers without a seed (BERT's dropout)
+    # draw theirs: with TensorFlow's seed alone, each training gave a different model.
+    tf.keras.utils.set_random_seed(config["random_seed"])
     shuffle = np.random.RandomState(config["random_seed"])
     tokenizer = BertTokenizer.from_pretrained(weights)
     encoder = tf_bert(weights)

@@ -4,5 +4,6 @@ channels with input checks, server-issued conversation ids and signed-in custome
 from actions.process_logging import configure_process_logging
 
 # The Rasa server imports the channels after setting up its log handlers: the moment to give
-# them the JSON format of LOG_FORMAT=json.
+# them the JSON format of LOG_FORMAT=json. Rasa's own --logging-config-file cannot: `rasa`
+# installs coloredlogs after applying that file, which replaces its root handler.
 configure_process_logging()

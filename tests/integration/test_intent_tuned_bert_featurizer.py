@@ -99,6 +99,15 @@ def test_a_loaded_model_gives_the_trained_models_features(trained, storage):
     np.testing.assert_allclose(sentence_features(loaded, UNSEEN), sentence_features(trained, UNSEEN), atol=1e-6)
 
 
+def test_training_again_with_the_same_seed_gives_the_same_model(trained, tmp_path):
+    # BERT's dropout layers draw their seeds from Python's random module unless it is seeded
+    # too; unseeded, each `rasa train` gave a different model and different replies.
+    again = create(LocalModelStorage(tmp_path))
+    again.train(training_data())
+
+    np.testing.assert_array_equal(sentence_features(again, UNSEEN), sentence_features(trained, UNSEEN))
+
+
 def test_one_intent_trains_nothing_and_adds_no_feature(tmp_path):
     storage = LocalModelStorage(tmp_path)
     featurizer = create(storage)
