@@ -16,9 +16,10 @@ fails if Rasa stops going through them.
 
 import base64
 import functools
+import json
 import logging
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
@@ -188,3 +189,25 @@ def _restrict_sqlite_file(url: Any) -> None:
 
 def _printable(url: Any) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+def events_of_conversations_started(
+    engine: sa.engine.Engine, since: float, until: float
+) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    """(sender id, Rasa's event as a dict) for every stored event of the conversations whose
+    first event falls in [since, until) (Unix times), decrypted, in order, one conversation
+    after the other."""
+    started = (
+        sa.select(_ENCRYPTED_EVENTS.c.sender_id)
+        .group_by(_ENCRYPTED_EVENTS.c.sender_id)
+        .having(sa.func.min(_ENCRYPTED_EVENTS.c.timestamp) >= since)
+        .having(sa.func.min(_ENCRYPTED_EVENTS.c.timestamp) < until)
+    )
+    query = (
+        sa.select(_ENCRYPTED_EVENTS.c.sender_id, _ENCRYPTED_EVENTS.c.data)
+        .where(_ENCRYPTED_EVENTS.c.sender_id.in_(started))
+        .order_by(_ENCRYPTED_EVENTS.c.sender_id, _ENCRYPTED_EVENTS.c.id)
+    )
+    with engine.connect() as connection:
+        for sender_id, data in connection.execute(query):
+            yield sender_id, json.loads(data)
