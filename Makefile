@@ -50,7 +50,7 @@ export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: FORCE help install seed seed-if-missing train train-generator generator-in-background eval-generator validate run shell lint test-fast test evaluate evaluate-blind bench report forget-conversations clean
+.PHONY: FORCE help install seed seed-if-missing train train-generator generator-in-background eval-generator validate run shell lint test-fast test evaluate evaluate-blind bench demo-traffic report forget-conversations clean
 
 help: ## list the targets
 	@# This file only (.env is in MAKEFILE_LIST too); -h: no file name before each line.
@@ -171,6 +171,10 @@ bench: $(MODEL) $(BERT_WEIGHTS) $(if $(BEFORE),,$(BASELINE_MODEL)) $(GENERATOR) 
 	checkouts="$$(for ref in $(BEFORE); do scripts/bench_checkout.sh $$ref || exit 1; done)" && \
 		$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS) $(if $(BEFORE),--before $$checkouts)
 	set -a && source scripts/rasa_server.env && $(PYTHON) -m benchmarks.featurizer
+
+DEMO_CONVERSATIONS ?= 200
+demo-traffic: $(INSTALLED) ## plays DEMO_CONVERSATIONS (200) varied conversations against the assistant of make run, for make report
+	$(PYTHON) -m scripts.demo_traffic --url http://localhost:$(RASA_PORT) --conversations $(DEMO_CONVERSATIONS)
 
 # The report's date range (YYYY-MM-DD, UNTIL exclusive); default: the last 30 days.
 SINCE ?=
