@@ -27,7 +27,7 @@ class ServiceFigures:
     @property
     def containment(self) -> Optional[float]:
         """The share of conversations the assistant resolved without a human."""
-        return None if not self.conversations else 1 - self.handed_off / self.conversations
+        return None if self.handoff_rate is None else 1 - self.handoff_rate
 
     @property
     def handoff_rate(self) -> Optional[float]:

@@ -29,8 +29,8 @@ def summary_rows(figures: ServiceFigures) -> List[Tuple[str, Optional[float]]]:
     ]
 
 
-def write_report(figures: ServiceFigures, since: dt.date, until: dt.date, out_dir: Path) -> List[Path]:
-    """Writes the report into `out_dir` (created if missing); returns the files written."""
+def write_report(figures: ServiceFigures, since: dt.date, until: dt.date, out_dir: Path) -> None:
+    """Writes the report into `out_dir` (created if missing)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = summary_rows(figures)
     _write_csv(out_dir / SUMMARY_CSV, ("metric", "value"), rows)
@@ -51,7 +51,6 @@ def write_report(figures: ServiceFigures, since: dt.date, until: dt.date, out_di
         f"Intent mix: {INTENTS_CSV}, chart {INTENT_CHART}.",
     ]
     (out_dir / SUMMARY).write_text("\n".join(lines) + "\n")
-    return [out_dir / name for name in (SUMMARY, SUMMARY_CSV, INTENTS_CSV, FALLBACKS_CSV, INTENT_CHART)]
 
 
 def _shown(value: Optional[float]) -> str:

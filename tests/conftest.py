@@ -1,6 +1,7 @@
 """Fixtures shared by every suite: domain, trackers, and the real commerce databases (SQLite and
 PostgreSQL) the data-layer, action and security tests use."""
 
+import uuid
 from typing import Any, Callable, Dict, List, Optional
 
 import pytest
@@ -77,6 +78,14 @@ def postgres():
     server = PostgresServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def tracker_store_url(request, tmp_path):
+    """The URL of a new, empty tracker store database on each real database engine."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'conversations.db'}"
+    return request.getfixturevalue("postgres").create_database(f"conversations_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

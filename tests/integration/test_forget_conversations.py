@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -27,13 +26,6 @@ WAIT_SECONDS = 60
 def encryption_key(monkeypatch):
     monkeypatch.setenv("TRACKER_ENCRYPTION_KEY", "a-random-test-key-of-forty-characters-xyz")
     monkeypatch.setenv("CONVERSATION_RETENTION_DAYS", "90")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def tracker_store_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'conversations.db'}"
-    return request.getfixturevalue("postgres").create_database(f"conversations_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

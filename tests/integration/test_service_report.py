@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -72,18 +71,15 @@ EXPECTED_SUMMARY = {
 EXPECTED_INTENTS = {"nlu_fallback": "2", "greet": "1", "track_order": "1", "contact_human_agent": "1", "out_of_scope": "1", "complaint": "1"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def tracker_store_url(request, tmp_path, monkeypatch):
+@pytest.fixture
+async def filled_store_url(tracker_store_url, monkeypatch):
+    """`tracker_store_url` with CONVERSATIONS stored in it, encrypted with KEY."""
     monkeypatch.setenv("TRACKER_ENCRYPTION_KEY", KEY)
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'conversations.db'}"
-    else:
-        url = request.getfixturevalue("postgres").create_database(f"report_{uuid.uuid4().hex[:12]}")
-    store = EncryptedSQLTrackerStore(Domain.empty(), host=url)
+    store = EncryptedSQLTrackerStore(Domain.empty(), host=tracker_store_url)
     for sender, events in CONVERSATIONS.items():
         await store.save(DialogueStateTracker.from_events(sender, events))
     store.engine.dispose()
-    return url
+    return tracker_store_url
 
 
 def report(tmp_path: Path, url: str, *arguments: str, key: str = KEY) -> subprocess.CompletedProcess:
@@ -99,8 +95,8 @@ def csv_rows(path: Path):
         return {row[0]: row[1] for row in list(csv.reader(file))[1:]}
 
 
-def test_the_report_gives_the_figures_worked_out_by_hand(tracker_store_url, tmp_path):
-    done = report(tmp_path, tracker_store_url, "--since", SINCE, "--until", UNTIL)
+def test_the_report_gives_the_figures_worked_out_by_hand(filled_store_url, tmp_path):
+    done = report(tmp_path, filled_store_url, "--since", SINCE, "--until", UNTIL)
     assert done.returncode == 0, done.stderr
 
     summary = csv_rows(tmp_path / "report" / "summary.csv")
@@ -114,8 +110,8 @@ def test_the_report_gives_the_figures_worked_out_by_hand(tracker_store_url, tmp_
     assert "lea@example.com" not in done.stdout and "| handoff rate | 0.667 |" in done.stdout
 
 
-def test_a_range_without_conversations_reports_nothing_measured(tracker_store_url, tmp_path):
-    done = report(tmp_path, tracker_store_url, "--since", "2026-12-01", "--until", "2026-12-02")
+def test_a_range_without_conversations_reports_nothing_measured(filled_store_url, tmp_path):
+    done = report(tmp_path, filled_store_url, "--since", "2026-12-01", "--until", "2026-12-02")
     assert done.returncode == 0, done.stderr
     summary = csv_rows(tmp_path / "report" / "summary.csv")
     assert summary["conversations"] == "0" and summary["containment (resolved without a human)"] == ""
@@ -133,10 +129,10 @@ def test_bad_dates_are_refused_clearly(tmp_path, arguments, message):
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
 
 
-def test_a_missing_store_or_a_wrong_key_is_said_plainly(tracker_store_url, tmp_path):
+def test_a_missing_store_or_a_wrong_key_is_said_plainly(filled_store_url, tmp_path):
     missing = report(tmp_path, f"sqlite:///{tmp_path / 'none.db'}")
     assert missing.returncode == 1 and "does not exist yet" in missing.stderr
     assert not (tmp_path / "none.db").exists()
 
-    wrong_key = report(tmp_path, tracker_store_url, "--since", SINCE, "--until", UNTIL, key="w" * 56)
+    wrong_key = report(tmp_path, filled_store_url, "--since", SINCE, "--until", UNTIL, key="w" * 56)
     assert wrong_key.returncode == 1 and "does not decrypt" in wrong_key.stderr and "Traceback" not in wrong_key.stderr

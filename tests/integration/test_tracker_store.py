@@ -4,7 +4,6 @@ and a missing or wrong key stops the store instead of storing clear text."""
 
 import os
 import stat
-import uuid
 from pathlib import Path
 
 import pytest
@@ -26,13 +25,6 @@ EMAIL, PHONE, STREET = "anna.berg@example.com", "+49 151 2345678", "Kastanienall
 @pytest.fixture(autouse=True)
 def encryption_key(monkeypatch):
     monkeypatch.setenv("TRACKER_ENCRYPTION_KEY", KEY)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def tracker_store_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'conversations.db'}"
-    return request.getfixturevalue("postgres").create_database(f"conversations_{uuid.uuid4().hex[:12]}")
 
 
 def conversation(sender: str) -> DialogueStateTracker:
