@@ -25,7 +25,7 @@ WEB_INSTALLED := web/node_modules/.installed
 	@python3 -m scripts.ensure_secrets
 FORCE:
 -include .env
-export ACTION_SERVER_TOKEN CONVERSATION_ID_SECRET TRACKER_ENCRYPTION_KEY
+export ACTION_SERVER_TOKEN CONVERSATION_ID_SECRET TRACKER_ENCRYPTION_KEY RASA_JWT_SECRET AGENT_SESSION_SECRET
 export RASA_PORT ?= 5005
 # endpoints.yml is the embedded setup (action server on 5055, conversations.db, in-memory locks).
 # Anything else: ENDPOINTS=deploy/endpoints.yml with its variables set (.env.example).
@@ -45,12 +45,14 @@ export COMMERCE_DB_URL
 export DB_TIMEOUT_SECONDS
 # Empty means the defaults in actions/config.py (gpt2 once models/generator exists).
 export GENERATOR_BACKEND GENERATOR_MODEL_DIR GENERATOR_MAX_TOKENS GENERATOR_TIMEOUT_SECONDS GENERATOR_SEED
+# Minutes a handoff waits for an agent before the customer is offered a callback or an email.
+export HANDOFF_TIMEOUT_MINUTES
 # Signed-in customers (docs/security.md); unset means every shop token is refused.
 export SHOP_JWT_SECRET SHOP_JWT_AUDIENCE
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: FORCE help install seed seed-if-missing train train-generator generator-in-background eval-generator validate run shell lint test-fast test evaluate evaluate-blind bench demo-traffic report forget-conversations clean
+.PHONY: FORCE help install seed seed-if-missing agent train train-generator generator-in-background eval-generator validate run shell lint test-fast test evaluate evaluate-blind bench demo-traffic report forget-conversations clean
 
 help: ## list the targets
 	@# This file only (.env is in MAKEFILE_LIST too); -h: no file name before each line.
@@ -123,12 +125,14 @@ validate: $(INSTALLED) ## check training data, domain and stories for errors
 
 run: $(MODEL) $(WEB_INSTALLED) seed-if-missing generator-in-background ## start the action server, the Rasa server (REST + socket.io on port 5005) and the chat page (port 8080)
 	@echo "Starting. When Rasa logs 'Rasa server is up and running', talk to it:"
-	@echo "  web page:  http://localhost:$(WEB_PORT)/"
+	@echo "  web page:  http://localhost:$(WEB_PORT)/   agent console: http://localhost:$(WEB_PORT)/agent (make agent AGENT=name)"
 	@echo "  REST:      curl -si -XPOST localhost:$(RASA_PORT)/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"message\": \"hi\"}'"
 	@echo "             (then send the X-Conversation-Id of the answer as \"sender\" with the next message)"
 	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"
 	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
-	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --port $(RASA_PORT) --cors $(ALLOWED_ORIGINS)
+	@# The HTTP API serves the agent console only (JWT signed with RASA_JWT_SECRET; nginx does not expose it).
+	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --port $(RASA_PORT) --cors $(ALLOWED_ORIGINS) \
+		--enable-api --jwt-secret "$$RASA_JWT_SECRET" --jwt-method HS256
 
 shell: $(MODEL) seed-if-missing generator-in-background ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)
@@ -171,6 +175,11 @@ bench: $(MODEL) $(BERT_WEIGHTS) $(if $(BEFORE),,$(BASELINE_MODEL)) $(GENERATOR) 
 	checkouts="$$(for ref in $(BEFORE); do scripts/bench_checkout.sh $$ref || exit 1; done)" && \
 		$(PYTHON) -m benchmarks.rest_load --seconds $(BENCH_SECONDS) $(if $(BEFORE),--before $$checkouts)
 	set -a && source scripts/rasa_server.env && $(PYTHON) -m benchmarks.featurizer
+
+AGENT ?=
+agent: $(INSTALLED) seed-if-missing ## add an agent of the console at /agent: make agent AGENT=anna [AGENT_NAME="Anna Berg"] (asks for a password)
+	@test -n "$(AGENT)" || { echo "Name the agent: make agent AGENT=anna"; exit 2; }
+	$(PYTHON) -m scripts.create_agent "$(AGENT)" $(if $(AGENT_NAME),--name "$(AGENT_NAME)")
 
 DEMO_CONVERSATIONS ?= 200
 demo-traffic: $(INSTALLED) ## plays DEMO_CONVERSATIONS (200) varied conversations against the assistant of make run, for make report

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import config
 from actions.db.repository import ShopRepository, SqlShopRepository
+from actions.db.service_desk import ServiceDesk
 
 logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -23,6 +24,12 @@ class ShopUnavailable(Exception):
 def shop_repository() -> ShopRepository:
     """The repository of this process; its engine connects on the first query, not here."""
     return SqlShopRepository()
+
+
+@functools.lru_cache(maxsize=None)
+def service_desk() -> ServiceDesk:
+    """Handoffs, agents and ratings of this process, on the same engine as the repository."""
+    return ServiceDesk()
 
 
 async def ask_shop(query: Callable[..., Result], *args: Any) -> Result:

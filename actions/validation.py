@@ -95,6 +95,12 @@ def normalise_contact(text: Optional[str]) -> Optional[str]:
     return None
 
 
+def email_in_text(text: Optional[str]) -> Optional[str]:
+    """The first email address in `text` (lower-cased), or None."""
+    email = _EMAIL.search(text) if isinstance(text, str) else None
+    return email.group().lower() if email else None
+
+
 def whole_contact(value: Optional[str], message: str) -> Optional[str]:
     """The contact in `value` (what NLU tagged), or the longer phone number in the whole message
     that contains it: NLU may tag part of "(0176) 606-327-06", or only "+49" of "+49 160 1050 6733"."""

@@ -84,7 +84,9 @@ class Server:
 
 
 # The secrets `make run` generates into .env (scripts/ensure_secrets.py), fresh for each assistant.
-SECRET_NAMES = ("ACTION_SERVER_TOKEN", "CONVERSATION_ID_SECRET", "TRACKER_ENCRYPTION_KEY")
+SECRET_NAMES = (
+    "ACTION_SERVER_TOKEN", "CONVERSATION_ID_SECRET", "TRACKER_ENCRYPTION_KEY", "RASA_JWT_SECRET", "AGENT_SESSION_SECRET",
+)
 # Where the tests' pages come from; a test serving the chat page adds its own origin.
 TEST_ALLOWED_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
 
@@ -136,6 +138,12 @@ def endpoints_file(project: Path) -> Path:
     return deploy if deploy.exists() else project / "endpoints.yml"
 
 
+def http_api_arguments(env: Dict[str, str]) -> List[str]:
+    """Rasa's HTTP API for the agent console, as `make run` enables it, when the environment has its secret."""
+    secret = env.get("RASA_JWT_SECRET")
+    return ["--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256"] if secret else []
+
+
 def rasa_server(
     port: int, model: Path, env: Dict[str, str], log_dir: Path, name: str = "rasa", project: Path = PROJECT_DIR
 ) -> Server:
@@ -144,7 +152,8 @@ def rasa_server(
         name,
         [str(RASA), "run", "--model", str(model), "--port", str(port), "--endpoints", str(endpoints_file(project)),
          # As `make run` starts it: the chat page comes from another origin (port).
-         "--interface", "127.0.0.1", "--cors", *env.get("ALLOWED_ORIGINS", TEST_ALLOWED_ORIGINS).split()],
+         "--interface", "127.0.0.1", "--cors", *env.get("ALLOWED_ORIGINS", TEST_ALLOWED_ORIGINS).split(),
+         *http_api_arguments(env)],
         f"http://127.0.0.1:{port}/webhooks/rest/",
         dict(env, **rasa_server_settings(project)),
         log_dir,
@@ -171,6 +180,8 @@ class Assistant:
         self.conversation_ids: Dict[str, str] = {}
         self.tracker_db = work_dir / "conversations.db"
         env = server_env(self.actions_port, commerce_db_url, f"sqlite:///{self.tracker_db}", generator_backend)
+        # What other servers of this assistant need (the agent console: the secrets, the shop).
+        self.env = env
         if project != PROJECT_DIR:
             # Ahead of the venv's .pth, which names this checkout.
             env["PYTHONPATH"] = str(project)

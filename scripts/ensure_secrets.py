@@ -16,6 +16,8 @@ SECRETS = {
     "ACTION_SERVER_TOKEN": "the Rasa server's credential at the action server",
     "CONVERSATION_ID_SECRET": "signs the conversation ids the Rasa server issues",
     "TRACKER_ENCRYPTION_KEY": "encrypts conversations in the tracker store",
+    "RASA_JWT_SECRET": "signs the agent console's calls to the Rasa server's HTTP API",
+    "AGENT_SESSION_SECRET": "signs the agent console's session cookies",
 }
 
 

@@ -1,5 +1,6 @@
 """Serves the chat page, web/ with its npm packages, over HTTP, with the same security headers
-as deploy/nginx: serve_web.py [--port 8080] [--bind ADDRESS] [--rasa-url URL] [--allow-rasa-url URL ...]."""
+as deploy/nginx, and the agent console (/agent and /insights, their API under /agent/api/):
+serve_web.py [--port 8080] [--bind ADDRESS] [--rasa-url URL] [--allow-rasa-url URL ...] [--rasa-api-url URL ...]."""
 
 import argparse
 import functools
@@ -10,8 +11,16 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import BinaryIO, Dict, List, Optional
 
+from actions import clock, config
+from actions.db.service_desk import ServiceDesk
+from agent_console.rasa_api import RasaApi
+from agent_console.routes import AgentConsole, Response, error
+
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 LOCATION_SCRIPT_PATH = "/assistant-location.js"
+# The console's pages, served from web/ under short paths.
+PAGES = {"/agent": "/agent.html", "/insights": "/insights.html"}
+API_PREFIX = "/agent/api/"
 DEFAULT_RASA_URL = "http://localhost:5005"
 
 # As deploy/nginx/assistant.conf.template sends them (tests/security/test_web_exposure.py
@@ -59,10 +68,55 @@ class PageRequestHandler(SimpleHTTPRequestHandler):
     """Static files from web/ with the security headers, and the Rasa server's location;
     logged without their query, which a page link may carry."""
 
-    def __init__(self, *args, headers: Dict[str, str], location: bytes, **kwargs):
+    def __init__(self, *args, headers: Dict[str, str], location: bytes, console: Optional[AgentConsole], **kwargs):
         # Set before the base class, which handles the request while it initialises.
-        self.security_headers, self.location = headers, location
+        self.security_headers, self.location, self.console = headers, location, console
         super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        if path.startswith(API_PREFIX):
+            self._answer_api("GET")
+            return
+        if path in PAGES:
+            self.path = PAGES[path]
+        super().do_GET()
+
+    def do_POST(self) -> None:
+        self._answer_api("POST")
+
+    def do_DELETE(self) -> None:
+        self._answer_api("DELETE")
+
+    def _answer_api(self, method: str) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        if not parts.path.startswith(API_PREFIX):
+            response = error(405, "this page server only answers the agent console's API")
+        elif self.console is None:
+            response = error(503, "the agent console is not set up: RASA_JWT_SECRET and AGENT_SESSION_SECRET are missing")
+        else:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= 1024 * 1024:
+                response = error(413, "request too large")
+            else:
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                query = dict(urllib.parse.parse_qsl(parts.query))
+                response = self.console.handle(method, parts.path, headers, self.rfile.read(length), query)
+        self._send_json(response)
+
+    def _send_json(self, response: Response) -> None:
+        body = response.encoded()
+        self.send_response(response.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
 
     def end_headers(self) -> None:
         for name, value in self.security_headers.items():
@@ -88,6 +142,24 @@ class PageRequestHandler(SimpleHTTPRequestHandler):
         self.log_message('"%s %s" %s', self.command, urllib.parse.urlsplit(self.path).path, status)
 
 
+def report_figures(since, until):
+    """The report's figures; the tracker store's code (Rasa's) is imported on the first request."""
+    from service_quality.collect import figures_between
+
+    return figures_between(since, until)
+
+
+def agent_console(rasa_api_urls: List[str]) -> Optional[AgentConsole]:
+    """The console on the commerce database and the Rasa server's API, if its secrets are set."""
+    jwt_secret, session_secret = config.rasa_api_jwt_secret(), config.agent_session_secret()
+    if not jwt_secret or not session_secret:
+        return None
+    return AgentConsole(
+        ServiceDesk(), RasaApi(rasa_api_urls, jwt_secret), session_secret, config.agent_session_minutes(), clock.now,
+        report_figures,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8080)
@@ -100,6 +172,11 @@ def main() -> None:
         "--allow-rasa-url", type=web_origin, action="append", default=[], metavar="URL",
         help="another Rasa server a page link may choose with ?rasa_url= (repeatable)",
     )
+    parser.add_argument(
+        "--rasa-api-url", type=web_origin, action="append", default=[], metavar="URL",
+        help="a Rasa server whose HTTP API the agent console uses (repeatable: the first that "
+        "answers; default: --rasa-url)",
+    )
     args = parser.parse_args()
     handler = functools.partial(
         PageRequestHandler,
@@ -109,6 +186,7 @@ def main() -> None:
             "Content-Security-Policy": content_security_policy([args.rasa_url, *args.allow_rasa_url]),
         },
         location=location_script(args.rasa_url, args.allow_rasa_url),
+        console=agent_console(args.rasa_api_url or [args.rasa_url]),
     )
     with ThreadingHTTPServer((args.bind, args.port), handler) as server:
         try:

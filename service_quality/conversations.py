@@ -31,6 +31,10 @@ class Conversation:
     started_at: float
     turns: List[Turn] = field(default_factory=list)
     handed_off: bool = False
+    # While an agent has the conversation (Rasa's pause), its messages are the agent's business,
+    # and the assistant's messages after it (the rating question) answer no customer turn.
+    paused: bool = False
+    turn_open: bool = False
 
 
 def conversations_from_events(events: Iterable[Tuple[str, Dict[str, Any]]]) -> Iterator[Conversation]:
@@ -49,12 +53,17 @@ def conversations_from_events(events: Iterable[Tuple[str, Dict[str, Any]]]) -> I
 def _add_event(conversation: Conversation, event: Dict[str, Any]) -> None:
     kind = event.get("event")
     turn = conversation.turns[-1] if conversation.turns else None
-    if kind == "user":
+    if kind in ("pause", "resume"):
+        conversation.paused, conversation.turn_open = kind == "pause", False
+    elif conversation.paused or (kind == "bot" and (event.get("metadata") or {}).get("agent")):
+        return  # the customer and an agent talking: not the assistant's turns
+    elif kind == "user":
         intent = (event.get("parse_data") or {}).get("intent") or {}
         conversation.turns.append(
             Turn(event.get("text") or "", intent.get("name"), event["timestamp"], fell_back=intent.get("name") == FALLBACK_INTENT)
         )
-    elif kind == "bot" and turn is not None:
+        conversation.turn_open = True
+    elif kind == "bot" and turn is not None and conversation.turn_open:
         turn.answered_at = event["timestamp"]
     elif kind == "action":
         name = event.get("name")

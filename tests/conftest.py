@@ -110,6 +110,7 @@ def forget_shop_database():
     """Drops the action server's cached engine and repository, so the next call reads COMMERCE_DB_URL."""
     db_engine.default_engine.cache_clear()
     shop.shop_repository.cache_clear()
+    shop.service_desk.cache_clear()
 
 
 def use_shop_database(monkeypatch, url):

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -190,6 +191,62 @@ class SupportTicket(Base):
     conversation_id = Column(String(255))
     summary = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
+
+
+# Where a handoff stands; a ticket a person still has to take is "waiting".
+HANDOFF_STATUSES = ("waiting", "with_agent", "resolved", "returned", "cancelled")
+OPEN_HANDOFF_STATUSES = ("waiting", "with_agent")
+
+
+class Handoff(Base):
+    """A ticket a person from the team takes over: a live conversation or a complaint."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(ForeignKey("support_tickets.id"), nullable=False, unique=True)
+    conversation_id = Column(String(255), index=True)
+    queue = Column(String(24), nullable=False, index=True)
+    # asked (the customer asked for a person), fallback (after the assistant did not understand) or complaint.
+    reason = Column(String(16), nullable=False)
+    status = Column(String(12), nullable=False, index=True)
+    agent_id = Column(ForeignKey("agents.id"))
+    requested_at = Column(DateTime, nullable=False)
+    claimed_at = Column(DateTime)
+    first_agent_reply_at = Column(DateTime)
+    closed_at = Column(DateTime)
+    # callback or email, chosen when no agent took the conversation in time.
+    follow_up = Column(String(12))
+    updated_at = Column(DateTime, nullable=False)
+
+
+class Agent(Base):
+    """A person of the shop's team who signs in to the agent console."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(120), nullable=False)
+    # scrypt, with its parameters and salt (agent_console.passwords).
+    password_hash = Column(String(256), nullable=False)
+    # The skill queues the agent works; empty: all of them.
+    queues = Column(JSON, nullable=False, default=list)
+    created_at = Column(DateTime, nullable=False)
+
+
+class SatisfactionRating(Base):
+    """The customer's rating of one conversation, with what the conversation went through."""
+
+    __tablename__ = "satisfaction_ratings"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, unique=True)
+    rating = Column(Integer, nullable=False)
+    intents = Column(JSON, nullable=False, default=list)
+    flows = Column(JSON, nullable=False, default=list)
+    human_involved = Column(Boolean, nullable=False)
+    created_at = Column(DateTime, nullable=False, index=True)
 
 
 class Promotion(Base):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Callable, Dict, List, Optional, Protocol, Tuple
 
 import phonenumbers
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
@@ -222,12 +222,6 @@ class ShopRepository(abc.ABC):
     ) -> str:
         """Opens a support ticket (complaint, warranty claim, handoff); returns its reference."""
 
-    @abc.abstractmethod
-    def queue_handoff(
-        self, conversation_id: str, summary: str, now: dt.datetime, customer_id: Optional[int] = None
-    ) -> Tuple[str, int]:
-        """Queues the conversation for a person once; returns the ticket reference and queue position."""
-
 
 class SqlShopRepository(ShopRepository):
     """The repository on a SQLAlchemy engine (SQLite by default, PostgreSQL in production)."""
@@ -299,7 +293,7 @@ class SqlShopRepository(ShopRepository):
                     reference=open_refund.reference if open_refund else "",
                 )
             refund = Refund(
-                reference=_free_reference(session, Refund, "RF"),
+                reference=free_reference(session, Refund, "RF"),
                 order_id=order.id,
                 kind=kind,
                 amount=order.total,
@@ -426,7 +420,7 @@ class SqlShopRepository(ShopRepository):
     ) -> str:
         with self._change() as session:
             ticket = SupportTicket(
-                reference=_free_reference(session, SupportTicket, "TCK"),
+                reference=free_reference(session, SupportTicket, "TCK"),
                 kind=kind,
                 customer_id=customer_id,
                 order_id=order_id,
@@ -437,38 +431,12 @@ class SqlShopRepository(ShopRepository):
             session.add(ticket)
             return ticket.reference
 
-    def queue_handoff(
-        self, conversation_id: str, summary: str, now: dt.datetime, customer_id: Optional[int] = None
-    ) -> Tuple[str, int]:
-        with self._change() as session:
-            waiting = select(SupportTicket).where(SupportTicket.kind == "handoff", SupportTicket.status == "open")
-            ticket = session.execute(
-                waiting.where(SupportTicket.conversation_id == conversation_id)
-            ).scalars().first()
-            if ticket is None:
-                ticket = SupportTicket(
-                    reference=_free_reference(session, SupportTicket, "TCK"), kind="handoff",
-                    customer_id=customer_id, conversation_id=conversation_id, summary=summary[:2000],
-                    created_at=now,
-                )
-                session.add(ticket)
-                session.flush()
-            # Tickets from the same second queue by id, so each keeps one distinct place.
-            ahead_or_same = or_(
-                SupportTicket.created_at < ticket.created_at,
-                and_(SupportTicket.created_at == ticket.created_at, SupportTicket.id <= ticket.id),
-            )
-            position = session.execute(
-                select(func.count()).select_from(waiting.where(ahead_or_same).subquery())
-            ).scalar_one()
-            return ticket.reference, position
-
 
 class OrderNotFound(LookupError):
     """A change was asked for an order that does not exist (callers verify first)."""
 
 
-def _free_reference(session: Session, table, prefix: str) -> str:
+def free_reference(session: Session, table, prefix: str) -> str:
     """A reference like RF-482913 not yet used in `table` (the unique index is the backstop)."""
     while True:
         reference = f"{prefix}-{secrets.randbelow(900000) + 100000}"

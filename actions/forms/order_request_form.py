@@ -18,7 +18,14 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import clock
-from actions.conversation import apologise_for_failure, latest_text, order_request_text, slot_before_latest_message
+from actions.conversation import (
+    ORDER_REQUEST_INTENTS,
+    apologise_for_failure,
+    latest_intent,
+    latest_text,
+    order_request_text,
+    slot_before_latest_message,
+)
 from actions.digressions import switch_answered, switch_request
 from actions.formatting import format_items
 from actions.identity import (
@@ -35,6 +42,7 @@ from actions.shop import ShopUnavailable, ask_shop, shop_repository
 from actions.unsure_request import offer_other_request
 from actions.validation import (
     corrected_order_id,
+    email_in_text,
     normalise_city,
     normalise_contact,
     normalise_country,
@@ -55,6 +63,8 @@ VERIFICATION_SLOTS = ["order_id", "order_contact"]
 # What it needs when the shop signed in the order's own customer.
 SIGNED_IN_SLOTS = ["order_id"]
 FORM_SLOTS = VERIFICATION_SLOTS + CHANGE_SLOTS
+# Messages about the request itself, whose email is the proof the form needs.
+CONTACT_BEARING_INTENTS = (*ORDER_REQUEST_INTENTS, "inform")
 
 
 def first_value(slot_value: Any) -> Optional[Any]:
@@ -190,6 +200,17 @@ class ValidateOrderRequestForm(FormValidationAction):
         # same message is checked by validate_order_contact instead.
         contact = None if "order_contact" in tracker.slots_to_validate() else tracker.get_slot("order_contact")
         return await self._accept_order_id(dispatcher, tracker, order_id, contact)
+
+    async def extract_order_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """An email NLU did not tag in a message about this request ("return the shoes from
+        order 100409, my email is clara@example.org"): an email has one exact shape, so the form
+        does not ask for what the customer already wrote."""
+        if tracker.get_slot("order_contact") is not None or latest_intent(tracker) not in CONTACT_BEARING_INTENTS:
+            return {}
+        email = email_in_text(latest_text(tracker))
+        return {"order_contact": email} if email else {}
 
     async def validate_order_contact(
         self,

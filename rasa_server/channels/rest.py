@@ -4,7 +4,9 @@ message could not be handled (Rasa's own answers 200 with no replies, and the me
 without the client knowing).
 
 Conversation ids are the server's: a message without "sender" starts a conversation, and every
-answer names its id in the X-Conversation-Id header. A "sender" the server did not issue is
+answer names its id in the X-Conversation-Id header. `GET /webhooks/rest/messages?sender=ID
+[&since=UNIX_TIME]` gives the messages that reached the conversation since the customer's
+latest turn (an agent's, the rating question, the handoff's timeout offer). A "sender" the server did not issue is
 refused with 403, unless the message carries a valid shop token: a shop's backend may then keep
 its own ids, which are kept apart per signed-in customer.
 """
@@ -21,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from rasa_server.channels.button_payloads import ServerTrackerStore, with_offered_payloads_only
 from rasa_server.channels.conversation_ids import check_configured, is_issued, issue_conversation_id
+from rasa_server.channels.pending_messages import messages_between_turns
 from rasa_server.channels.shop_identity import (
     SIGN_IN_AGAIN_REPLY,
     InvalidShopToken,
@@ -170,6 +173,20 @@ class RestInput(RasaRestInput):
             with_clean_text(with_offered_payloads_only(_reporting_failures(on_new_message), trackers))
         )
         trackers.listen_on(blueprint)
+
+        @blueprint.route("/messages", methods=["GET"])
+        async def pending_messages(request: Request) -> HTTPResponse:
+            sender = request.args.get("sender")
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+                raise InvalidUsage(f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARS} characters.')
+            try:
+                since = float(request.args.get("since") or 0)
+            except ValueError:
+                raise InvalidUsage('"since" must be a Unix time, like 1733580000.5.') from None
+            conversation_id = sender if is_issued(sender) else self._shop_conversation_id(request, {}, sender)
+            tracker = await trackers().retrieve(conversation_id)
+            return response.json(messages_between_turns(tracker, since) if tracker else [])
+
         blueprint.exception(InvalidShopToken)(_token_refused)
         blueprint.exception(UnknownConversation)(_unknown_conversation)
         blueprint.middleware("request")(_start_request)

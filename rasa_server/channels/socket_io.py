@@ -12,7 +12,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput as RasaSocketIOInput, SocketIOOutput
 from sanic import response
 from sanic.request import Request
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from actions import config
 from rasa_server.channels.button_payloads import ServerTrackerStore, with_offered_payloads_only
@@ -40,7 +40,10 @@ class SocketIOInput(RasaSocketIOInput):
         allowed_origins = set(config.allowed_origins())
         # CORS headers come from the Rasa server (`--cors`), as in Rasa's own channel; the
         # origin check is in `connect` below, as browsers do not hold websockets to CORS.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        redis_url = config.socketio_redis_url()
+        # Several processes: rooms are shared through Redis, so an emit reaches every process.
+        manager = AsyncRedisManager(redis_url) if redis_url else None
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
         self.sio = sio
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         trackers = ServerTrackerStore()

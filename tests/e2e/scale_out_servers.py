@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Tuple
@@ -47,7 +48,8 @@ def self_signed_certificate(work_dir: Path) -> Tuple[Path, Path]:
 
 
 def nginx_server(
-    port: int, tls_port: int, rasa_ports: List[int], work_dir: Path, rate_limit: str, rate_burst: int
+    port: int, tls_port: int, rasa_ports: List[int], work_dir: Path, rate_limit: str, rate_burst: int,
+    console_port: int,
 ) -> Server:
     """nginx in the foreground with deploy/nginx/assistant.conf.template as its site: HTTP on
     `port`, HTTPS on `tls_port` with a self-signed certificate (work_dir/tls-certificate.pem),
@@ -55,6 +57,7 @@ def nginx_server(
     certificate, key = self_signed_certificate(work_dir)
     site = fill_template(NGINX_TEMPLATE.read_text(), {
         "RASA_SERVERS": " ".join(f"server 127.0.0.1:{rasa_port};" for rasa_port in rasa_ports),
+        "AGENT_CONSOLE_SERVER": f"127.0.0.1:{console_port}",
         "NGINX_PORT": f"127.0.0.1:{port}",
         "NGINX_TLS_PORT": f"127.0.0.1:{tls_port}",
         "TLS_CERTIFICATE": str(certificate),
@@ -90,6 +93,22 @@ http {{
         dict(os.environ),
         work_dir,
     )
+
+
+def agent_console_server(page_url: str, rasa_urls: List[str], env: Dict[str, str], work_dir: Path, name: str = "console") -> Server:
+    """scripts/serve_web.py with the agent console, calling the Rasa servers' API in the given order."""
+    port = free_port()
+    api_urls = [argument for url in rasa_urls for argument in ("--rasa-api-url", url)]
+    server = Server(
+        name,
+        [sys.executable, "scripts/serve_web.py", "--bind", "127.0.0.1", "--port", str(port), "--rasa-url", page_url,
+         *api_urls],
+        f"http://127.0.0.1:{port}/",
+        env,
+        work_dir,
+    )
+    server.port = port
+    return server
 
 
 class ScaledOutAssistant:
@@ -144,8 +163,13 @@ class ScaledOutAssistant:
             server.launch()
         for server in self.rasa_servers:
             server.wait_until_up()
+        self.env = env
+        self.rasa_urls = [f"http://127.0.0.1:{port}" for port in ports]
+        self.console = agent_console_server(self.url, self.rasa_urls, env, self.work_dir)
+        self.console.start()
         self.nginx = nginx_server(
-            self.nginx_port, free_port(), ports, self.work_dir, SCALE_OUT_RATE_LIMIT, SCALE_OUT_RATE_BURST
+            self.nginx_port, free_port(), ports, self.work_dir, SCALE_OUT_RATE_LIMIT, SCALE_OUT_RATE_BURST,
+            self.console.port,
         )
         self.nginx.start()
         return filled
@@ -165,7 +189,8 @@ class ScaledOutAssistant:
         return upstreams
 
     def stop(self) -> None:
-        for server in [getattr(self, "nginx", None), *self.rasa_servers, getattr(self, "actions", None)]:
+        for server in [getattr(self, "nginx", None), getattr(self, "console", None), *self.rasa_servers,
+                       getattr(self, "actions", None)]:
             if server:
                 server.stop()
         self.redis.stop()

@@ -4,7 +4,10 @@ restarted. Afterwards every conversation's stored tracker is checked event by ev
 
 The figures go to results/scale-out.json."""
 
+import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -15,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 import requests
+import socketio
 from sqlalchemy import create_engine, text
 
 from actions.db.engine import make_engine, session_scope
@@ -300,3 +304,60 @@ def test_two_rasa_processes_keep_every_conversation_through_a_crash(topology):
         "duplicated_events": duplicated,
     }, indent=2) + "\n")
     tracker_engine.dispose()
+
+
+def test_an_agent_answers_a_customer_while_a_rasa_process_is_down(topology):
+    """The customer's socket.io connection is on rasa-2; the console calls rasa-1 first, so the
+    agent's greeting crosses processes through Redis. Then rasa-1 is killed: the agent's reply
+    goes through rasa-2, and the customer still gets it. The agent works through nginx."""
+    assistant, _ = topology
+    env = dict(assistant.env, AGENT_PASSWORD="correct horse battery staple")
+    subprocess.run([sys.executable, "-m", "scripts.create_agent", "anna", "--name", "Anna"], env=env, check=True,
+                   capture_output=True)
+    agent = requests.Session()
+    console = f"{assistant.url}/agent/api"
+    signed_in = agent.post(f"{console}/session", json={"username": "anna", "password": env["AGENT_PASSWORD"]},
+                           timeout=REPLY_LIMIT_SECONDS)
+    assert signed_in.status_code == 200
+
+    async def customer_side() -> List[str]:
+        rasa_1, rasa_2 = assistant.rasa_servers
+        client, received, confirmed = socketio.AsyncClient(), asyncio.Queue(), asyncio.Queue()
+        client.on("bot_uttered", lambda data: received.put_nowait(data["text"]))
+        client.on("session_confirm", lambda session_id: confirmed.put_nowait(session_id))
+        await client.connect(assistant.rasa_urls[1], socketio_path="/socket.io", transports=["websocket"])
+        try:
+            await client.emit("session_request", {"session_id": uuid.uuid4().hex})
+            session_id = await asyncio.wait_for(confirmed.get(), REPLY_LIMIT_SECONDS)
+            await client.call("user_uttered", {"message": "I want to talk to a human", "session_id": session_id},
+                              timeout=REPLY_LIMIT_SECONDS)
+            queued = await asyncio.wait_for(received.get(), REPLY_LIMIT_SECONDS)
+            reference = queued.split("reference ")[1][:10]
+
+            def agent_post(verb, body=None):
+                return agent.post(f"{console}/handoffs/{reference}/{verb}", json=body or {}, timeout=REPLY_LIMIT_SECONDS)
+
+            texts = [queued]
+            assert (await asyncio.to_thread(agent_post, "claim")).status_code == 200
+            texts.append(await next_text(received, "Anna: Hi"))
+            await asyncio.to_thread(rasa_1.kill)
+            assert (await asyncio.to_thread(agent_post, "reply", {"text": "I'm on it."})).status_code == 200
+            texts.append(await next_text(received, "Anna: I'm on it."))
+            assert (await asyncio.to_thread(agent_post, "resolve")).status_code == 200
+            texts.append(await next_text(received, "Rate this conversation"))
+            return texts
+        finally:
+            await client.disconnect()
+            rasa_1 = assistant.rasa_servers[0]
+            await asyncio.to_thread(rasa_1.start)
+
+    texts = asyncio.run(customer_side())
+    assert texts[1].startswith("Anna: Hi") and texts[2] == "Anna: I'm on it."
+
+
+async def next_text(received: "asyncio.Queue", starting: str) -> str:
+    """The next message that starts with `starting` (the widget's waiting messages may come between)."""
+    while True:
+        text = await asyncio.wait_for(received.get(), REPLY_LIMIT_SECONDS)
+        if starting in text:
+            return text

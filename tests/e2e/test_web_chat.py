@@ -1,12 +1,7 @@
 """The chat page (web/) in a real headless Chromium, against the real servers on loopback."""
 
-import os
-import sys
 import time
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import jwt
@@ -14,8 +9,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from actions.config import PROJECT_DIR
-from harness.local_servers import REPLY_LIMIT_SECONDS, Server, free_port
-from tests.integration.live import assistant_on_test_shop
+from harness.local_servers import REPLY_LIMIT_SECONDS, free_port
+from tests.integration.live import assistant_on_test_shop, page_server
 from tests.shop_factory import add_customer, add_order, add_product
 
 # Debian's Chromium (scripts/ensure_test_packages.sh); the network is closed to browser downloads.
@@ -24,7 +19,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run",
 ]
-WIDGET_SCRIPT = PROJECT_DIR / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 SCREENSHOT = PROJECT_DIR / "results" / "web-chat.png"
 # The widget shows each bot message after a typing delay of up to 3 s.
 REPLY_TIMEOUT_MS = REPLY_LIMIT_SECONDS * 1000
@@ -40,28 +34,6 @@ def fill_shop(session):
     add_order(session, lena, "in_transit", order_id=SHIPPED_ORDER)
     add_order(session, lena, "paid", order_id=PAID_ORDER, products=[kettle])
     return lena.id
-
-
-@contextmanager
-def page_server(log_dir: Path, rasa_url: str, *other_rasa_urls: str, port: int = 0) -> Iterator[str]:
-    """scripts/serve_web.py as `make run` starts it, stating the Rasa server at `rasa_url`
-    (and others a link may choose); yields the page's URL."""
-    assert WIDGET_SCRIPT.exists(), "web/node_modules is missing: run `make install`"
-    port = port or free_port()
-    allowed = [argument for url in other_rasa_urls for argument in ("--allow-rasa-url", url)]
-    server = Server(
-        "web",
-        [sys.executable, "scripts/serve_web.py", "--bind", "127.0.0.1", "--port", str(port),
-         "--rasa-url", rasa_url, *allowed],
-        f"http://127.0.0.1:{port}/",
-        dict(os.environ),
-        log_dir,
-    )
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,19 @@
 """The real servers on a small test shop, and a socket.io client, for end-to-end tests."""
 
 import asyncio
+import os
+import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import socketio
 
+from actions.config import PROJECT_DIR
 from actions.db.engine import make_engine, session_scope
 from actions.db.models import Base
-from harness.local_servers import REPLY_LIMIT_SECONDS, Assistant
+from harness.local_servers import REPLY_LIMIT_SECONDS, Assistant, Server, free_port
 
 
 def fill_new_shop(shop_url: str, fill_shop: Callable[[Any], Any]) -> Any:
@@ -62,3 +65,31 @@ async def socket_turns(url: str, turns: Sequence[SocketTurn]) -> List[str]:
         return answers
     finally:
         await client.disconnect()
+
+
+WIDGET_SCRIPT = PROJECT_DIR / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+
+
+@contextmanager
+def page_server(
+    log_dir: Path, rasa_url: str, *other_rasa_urls: str, port: int = 0, env: Optional[Dict[str, str]] = None
+) -> Iterator[str]:
+    """scripts/serve_web.py as `make run` starts it, stating the Rasa server at `rasa_url`
+    (and others a link may choose); yields the page's URL. `env`: the assistant's (its secrets
+    and shop), for the agent console; default: this process's environment."""
+    assert WIDGET_SCRIPT.exists(), "web/node_modules is missing: run `make install`"
+    port = port or free_port()
+    allowed = [argument for url in other_rasa_urls for argument in ("--allow-rasa-url", url)]
+    server = Server(
+        "web",
+        [sys.executable, "scripts/serve_web.py", "--bind", "127.0.0.1", "--port", str(port),
+         "--rasa-url", rasa_url, *allowed],
+        f"http://127.0.0.1:{port}/",
+        dict(env if env is not None else os.environ),
+        log_dir,
+    )
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.stop()

@@ -13,8 +13,15 @@ from actions import clock
 from actions.catalogue import ActionAnswerProductInquiry, ActionListPromotions, ActionRecommendProducts
 from actions.db.engine import session_scope
 from actions.db.models import Promotion, SupportTicket
-from actions.db.repository import SqlShopRepository
-from actions.support import ActionHandOffToHuman, ActionOpenComplaintTicket
+from actions.db.service_desk import ServiceDesk
+from actions.support import (
+    ActionAcknowledgeStop,
+    ActionCheckTicketStatus,
+    ActionHandOffToHuman,
+    ActionHandoffTimeout,
+    ActionOpenComplaintTicket,
+    ActionRecordFollowUp,
+)
 from tests.conftest import make_tracker, user_event
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
@@ -313,42 +320,186 @@ async def test_each_complaint_gets_its_own_ticket(store, shop_engine, dispatcher
 
 # --- handoff ---
 
-async def hand_off(dispatcher, domain, slots=None, sender_id="test-customer", messages=("a person please",)):
-    events = [user_event(text, "human_handoff") for text in messages]
+async def hand_off(dispatcher, domain, slots=None, sender_id="test-customer", messages=("a person please",), intents=None):
+    intents = intents or ["contact_human_agent"] * len(messages)
+    events = [user_event(text, intent) for text, intent in zip(messages, intents)]
     return await ActionHandOffToHuman().run(dispatcher, make_tracker(events, slots, sender_id), domain)
 
 
-async def test_handoff_is_queued_with_reference_and_position(store, shop_engine, dispatcher, domain):
-    assert await hand_off(dispatcher, domain, verified_as(store, *MIA)) == []
-    assert sent(dispatcher, domain) == ["utter_handoff_queued"]
-    [reply] = dispatcher.messages
+def handoff_of(engine, reference):
+    return ServiceDesk(engine).handoff(reference)
+
+
+async def test_handoff_is_queued_with_reference_position_and_wait(store, shop_engine, dispatcher, domain, monkeypatch):
+    monkeypatch.setenv("HANDOFF_TIMEOUT_MINUTES", "7")
+    events = await hand_off(dispatcher, domain, verified_as(store, *MIA))
+    assert sent(dispatcher, domain) == ["utter_handoff_queued", "utter_handoff_wait"]
+    reply, wait = dispatcher.messages
     assert TICKET_REFERENCE.match(reply["reference"]) and reply["position"] == "1"
+    assert (wait["queue"], wait["wait"]) == ("orders and delivery", "not known yet")
     [ticket] = tickets(shop_engine)
     assert (ticket["reference"], ticket["kind"], ticket["status"]) == (reply["reference"], "handoff", "open")
-    assert (ticket["customer_id"], ticket["conversation_id"], ticket["created_at"]) == (
-        store["mia"], "test-customer", NOW)
+    assert (ticket["customer_id"], ticket["order_id"], ticket["conversation_id"], ticket["created_at"]) == (
+        store["mia"], store["mia_order"], "test-customer", NOW)
+    assert events[0] == {"event": "slot", "timestamp": None, "name": "handoff_ticket", "value": reply["reference"]}
+    reminder = events[1]
+    assert (reminder["event"], reminder["intent"], reminder["kill_on_user_msg"]) == ("reminder", "EXTERNAL_handoff_timeout", False)
+    assert reminder["date_time"] == (NOW + dt.timedelta(minutes=7)).isoformat()
+
+
+@pytest.mark.parametrize("intents, queue", [
+    (["return_item", "inform", "contact_human_agent"], "returns"),
+    (["payment_issue", "contact_human_agent"], "payments"),
+    (["recover_password", "contact_human_agent"], "account"),
+    (["greet", "contact_human_agent"], "orders"),
+])
+async def test_handoff_goes_to_the_queue_of_the_latest_request(store, shop_engine, dispatcher, domain, intents, queue):
+    await hand_off(dispatcher, domain, messages=[f"message {n}" for n in range(len(intents))], intents=intents)
+    handoff = handoff_of(shop_engine, dispatcher.messages[0]["reference"])
+    assert (handoff.queue, handoff.reason) == (queue, "asked")
+
+
+async def test_handoff_after_the_assistant_did_not_understand_says_so(store, shop_engine, dispatcher, domain):
+    await hand_off(dispatcher, domain, messages=["blorp", "zzz", "human"], intents=["nlu_fallback", "nlu_fallback", "contact_human_agent"])
+    assert handoff_of(shop_engine, dispatcher.messages[0]["reference"]).reason == "fallback"
+
+
+async def test_handoff_wait_comes_from_recent_claims(store, shop_engine, dispatcher, domain):
+    desk = ServiceDesk(shop_engine)
+    desk.create_agent("anna", "Anna", "scrypt$x", [], NOW)
+    earlier = desk.queue_handoff("other-chat", "waiting", "orders", "asked", NOW - dt.timedelta(minutes=30))
+    desk.claim_handoff(earlier.reference, desk.agent("anna").agent_id, NOW - dt.timedelta(minutes=24))
+    await hand_off(dispatcher, domain)
+    assert dispatcher.messages[1]["wait"] == "about 6 minutes"
 
 
 async def test_asking_twice_queues_the_conversation_once(store, shop_engine, dispatcher, domain):
     await hand_off(dispatcher, domain)
     await hand_off(dispatcher, domain, messages=("a person please", "hello??"))
-    first, second = dispatcher.messages
+    first, second = dispatcher.messages[0], dispatcher.messages[2]
     assert (first["reference"], first["position"]) == (second["reference"], second["position"])
     assert len(tickets(shop_engine)) == 1
 
 
 async def test_handoff_queues_behind_earlier_conversations(store, shop_engine, dispatcher, domain):
-    SqlShopRepository(shop_engine).queue_handoff("other-chat", "waiting", NOW - dt.timedelta(minutes=5))
+    ServiceDesk(shop_engine).queue_handoff("other-chat", "waiting", "orders", "asked", NOW - dt.timedelta(minutes=5))
     await hand_off(dispatcher, domain, sender_id="web-4711")
     assert dispatcher.messages[0]["position"] == "2"
     assert [t["conversation_id"] for t in tickets(shop_engine)] == ["other-chat", "web-4711"]
 
 
-async def test_handoff_ticket_carries_the_latest_customer_messages(store, shop_engine, dispatcher, domain):
-    messages = [f"message {n}" for n in range(1, 8)]
+async def test_handoff_ticket_carries_the_latest_customer_messages_masked(store, shop_engine, dispatcher, domain):
+    messages = [f"message {n}" for n in range(1, 7)] + ["write to mia.lang@example.com"]
     await hand_off(dispatcher, domain, messages=messages)
-    assert tickets(shop_engine)[0]["summary"] == "\n".join(messages[-5:])
+    assert tickets(shop_engine)[0]["summary"] == "\n".join(messages[-5:-1] + ["write to m***@example.com"])
     assert tickets(shop_engine)[0]["customer_id"] is None
+
+
+# --- after the handoff: never mind, the timeout, the follow-up choice, the ticket's status ---
+
+async def stop(dispatcher, domain, slots, sender_id="test-customer"):
+    tracker = make_tracker([user_event("never mind", "stop")], slots, sender_id)
+    return await ActionAcknowledgeStop().run(dispatcher, tracker, domain)
+
+
+async def test_never_mind_takes_the_conversation_out_of_the_queue(store, shop_engine, dispatcher, domain):
+    await hand_off(dispatcher, domain)
+    reference = dispatcher.messages[0]["reference"]
+    events = await stop(dispatcher, domain, {"handoff_ticket": reference})
+    assert sent(dispatcher, domain)[-1] == "utter_handoff_cancelled"
+    assert events == [{"event": "slot", "timestamp": None, "name": "handoff_ticket", "value": None}]
+    assert handoff_of(shop_engine, reference).status == "cancelled"
+    assert tickets(shop_engine)[0]["status"] == "closed"
+
+
+async def test_never_mind_without_a_handoff_just_stops(store, shop_engine, dispatcher, domain):
+    assert await stop(dispatcher, domain, {}) == []
+    assert sent(dispatcher, domain) == ["utter_stopped"]
+
+
+async def test_never_mind_leaves_a_conversation_an_agent_took(store, shop_engine, dispatcher, domain):
+    await hand_off(dispatcher, domain)
+    reference = dispatcher.messages[0]["reference"]
+    desk = ServiceDesk(shop_engine)
+    desk.create_agent("anna", "Anna", "scrypt$x", [], NOW)
+    desk.claim_handoff(reference, desk.agent("anna").agent_id, NOW)
+    assert await stop(dispatcher, domain, {"handoff_ticket": reference}) == []
+    assert sent(dispatcher, domain)[-1] == "utter_handoff_already_taken"
+    assert handoff_of(shop_engine, reference).status == "with_agent"
+
+
+async def timeout(dispatcher, domain, sender_id="test-customer"):
+    tracker = make_tracker([user_event("", "EXTERNAL_handoff_timeout")], {}, sender_id)
+    return await ActionHandoffTimeout().run(dispatcher, tracker, domain)
+
+
+async def test_timeout_offers_a_callback_or_email_while_still_waiting(store, shop_engine, dispatcher, domain):
+    await hand_off(dispatcher, domain)
+    await timeout(dispatcher, domain)
+    assert sent(dispatcher, domain)[-1] == "utter_handoff_timeout"
+    assert dispatcher.messages[-1]["reference"] == dispatcher.messages[0]["reference"]
+
+
+async def test_timeout_says_nothing_once_the_handoff_ended(store, shop_engine, dispatcher, domain):
+    await hand_off(dispatcher, domain)
+    ServiceDesk(shop_engine).cancel_handoff("test-customer", NOW)
+    await timeout(dispatcher, domain)
+    assert sent(dispatcher, domain) == ["utter_handoff_queued", "utter_handoff_wait"]
+
+
+@pytest.mark.parametrize("entities, text, choice", [
+    ([{"entity": "follow_up", "value": "callback"}], "/choose_follow_up", "callback"),
+    ([], "email me instead", "email"),
+    ([], "a callback instead please", "callback"),
+    ([{"entity": "follow_up", "value": "carrier pigeon"}], "by email is fine", "email"),
+])
+async def test_follow_up_choice_is_kept_on_the_ticket(store, shop_engine, dispatcher, domain, entities, text, choice):
+    await hand_off(dispatcher, domain)
+    tracker = make_tracker([user_event(text, "choose_follow_up", entities)])
+    await ActionRecordFollowUp().run(dispatcher, tracker, domain)
+    assert sent(dispatcher, domain)[-1] == "utter_follow_up_recorded"
+    assert handoff_of(shop_engine, dispatcher.messages[0]["reference"]).follow_up == choice
+
+
+async def test_follow_up_without_a_ticket_offers_a_person(store, shop_engine, dispatcher, domain):
+    await ActionRecordFollowUp().run(dispatcher, make_tracker([user_event("email me", "choose_follow_up")]), domain)
+    assert sent(dispatcher, domain) == ["utter_follow_up_without_ticket"]
+
+
+async def ticket_status(dispatcher, domain, text, slots=None, sender_id="test-customer"):
+    tracker = make_tracker([user_event(text, "check_ticket_status")], slots, sender_id)
+    return await ActionCheckTicketStatus().run(dispatcher, tracker, domain)
+
+
+async def test_ticket_status_in_the_conversation_that_opened_it(store, shop_engine, dispatcher, domain):
+    await hand_off(dispatcher, domain)
+    reference = dispatcher.messages[0]["reference"]
+    await ticket_status(dispatcher, domain, "what's happening with my request?")
+    await ticket_status(dispatcher, domain, f"any news on {reference.lower().replace('-', ' ')}")
+    for message in dispatcher.messages[2:]:
+        assert message["response"] == "utter_ticket_status"
+        assert (message["reference"], message["status"], message["queue"]) == (reference, "waiting for our team", "orders and delivery")
+
+
+async def test_ticket_status_for_the_verified_customer_from_another_conversation(store, shop_engine, dispatcher, domain):
+    reference = ServiceDesk(shop_engine).file_complaint("rude", NOW, "yesterday", store["mia"])
+    await ticket_status(dispatcher, domain, f"news on {reference}?", verified_as(store, *MIA), sender_id="today")
+    assert sent(dispatcher, domain) == ["utter_ticket_status"]
+    assert (dispatcher.messages[0]["kind"], dispatcher.messages[0]["queue"]) == ("complaint", "complaints")
+
+
+@pytest.mark.parametrize("who", [None, NOAH])
+async def test_someone_elses_ticket_gets_the_same_answer_as_a_missing_one(store, shop_engine, dispatcher, domain, who):
+    reference = ServiceDesk(shop_engine).file_complaint("rude", NOW, "mias-chat", store["mia"])
+    slots = verified_as(store, *who) if who else None
+    await ticket_status(dispatcher, domain, f"status of {reference}", slots, sender_id="attacker")
+    await ticket_status(dispatcher, domain, "status of TCK-000001", slots, sender_id="attacker")
+    assert sent(dispatcher, domain) == ["utter_ticket_not_yours", "utter_ticket_not_yours"]
+
+
+async def test_ticket_status_without_any_ticket_asks_for_the_reference(store, shop_engine, dispatcher, domain):
+    await ticket_status(dispatcher, domain, "any news on my complaint?")
+    assert sent(dispatcher, domain) == ["utter_ask_ticket_reference"]
 
 
 # --- database down ---
@@ -359,6 +510,7 @@ DOWN_CASES = [
     (ActionListPromotions, "utter_shop_unavailable", []),
     (ActionOpenComplaintTicket, "utter_shop_unavailable", []),
     (ActionHandOffToHuman, "utter_handoff", []),
+    (ActionCheckTicketStatus, "utter_shop_unavailable", []),
 ]
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from actions.config import PROJECT_DIR
 from harness.local_servers import Assistant
+from tests.integration.live import page_server
 from scripts.seed_db import seed
 
 CONVERSATIONS = 12  # twice the kinds of customer: each plays at least once
@@ -20,7 +21,9 @@ def assistant(tmp_path_factory):
     work_dir = tmp_path_factory.mktemp("demo-traffic")
     seed(f"sqlite:///{work_dir / 'shop.db'}")
     running = Assistant(work_dir, f"sqlite:///{work_dir / 'shop.db'}").start()
-    yield running
+    with page_server(work_dir, running.url, env=running.env) as page_url:
+        running.console_url = page_url.rstrip("/")
+        yield running
     running.stop()
 
 
@@ -32,15 +35,14 @@ def run_module(module: str, *arguments: str, env=None) -> subprocess.CompletedPr
 
 
 def test_played_conversations_fill_the_report(assistant, tmp_path):
-    played = run_module("scripts.demo_traffic", "--url", assistant.url, "--conversations", str(CONVERSATIONS))
+    played = run_module(
+        "scripts.demo_traffic", "--url", assistant.url, "--console-url", assistant.console_url,
+        "--conversations", str(CONVERSATIONS), env=assistant.env,
+    )
     assert played.returncode == 0, played.stderr
     assert f"Played {CONVERSATIONS} conversations" in played.stdout
 
-    store_env = dict(
-        os.environ, TRACKER_STORE_URL=f"sqlite:///{assistant.tracker_db}",
-        TRACKER_ENCRYPTION_KEY=assistant.rasa.env["TRACKER_ENCRYPTION_KEY"],
-    )
-    reported = run_module("scripts.service_report", "--out", str(tmp_path), env=store_env)
+    reported = run_module("scripts.service_report", "--out", str(tmp_path), env=assistant.env)
     assert reported.returncode == 0, reported.stderr
     with (tmp_path / "summary.csv").open() as file:
         summary = {metric: value for metric, value in list(csv.reader(file))[1:]}
@@ -51,6 +53,10 @@ def test_played_conversations_fill_the_report(assistant, tmp_path):
     assert 0 < float(summary["handoff rate"]) < 1 and float(summary["fallback rate (turns)"]) > 0
     assert float(summary["response time p95 (s)"]) > 0
     assert {"track_order", "contact_human_agent", "complaint"} <= intents
+    # the demo agent took handoffs and answered; customers rated
+    # the shop keeps whole seconds, and the demo agent answers at once
+    assert int(summary["handoffs an agent took"]) >= 1 and float(summary["time to first agent reply p50 (s)"]) >= 0
+    assert int(summary["ratings"]) >= 1 and 1 <= float(summary["CSAT average (1-5)"]) <= 5
 
 
 def test_an_assistant_that_is_not_running_is_said_plainly(tmp_path):

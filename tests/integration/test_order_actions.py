@@ -175,3 +175,21 @@ async def test_an_order_number_beside_the_contact_in_one_message_is_verified_wit
     result = await ValidateOrderRequestForm().validate_order_contact("mia.lang@example.com", dispatcher, tracker, domain)
     assert result["order_id"] == str(orders["paid"]) and result["order_contact"] == "mia.lang@example.com"
     assert responses(dispatcher) == []
+
+
+# --- an email NLU did not tag ---
+
+@pytest.mark.parametrize("text, intent, slots, extracted", [
+    ("I want to return the shoes from order 100409, my email is Clara.M@Example.org", "return_item", {}, "clara.m@example.org"),
+    ("it's clara@example.org", "inform", {}, "clara@example.org"),
+    ("my email is clara@example.org", "inform", {"order_contact": "other@example.org"}, None),
+    ("change my account email to clara@example.org", "edit_account", {}, None),
+    ("forget it, bye clara@example.org", "stop", {}, None),
+    ("I want to return order 100409", "return_item", {}, None),
+])
+async def test_an_untagged_email_in_a_message_about_the_request_is_taken(
+    tracker_factory, dispatcher, domain, text, intent, slots, extracted
+):
+    tracker = tracker_factory([user_event(text, intent)], slots=slots)
+    result = await ValidateOrderRequestForm().extract_order_contact(dispatcher, tracker, domain)
+    assert result == ({"order_contact": extracted} if extracted else {})

@@ -2,7 +2,6 @@
 bounds on a change, and the handoff queue, on real SQLite and PostgreSQL."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
@@ -10,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from actions.db.engine import make_engine, session_scope
-from actions.db.models import Invoice, Order, Refund, SupportTicket
+from actions.db.models import Invoice, Order, Refund
 from actions.db.repository import ORDER_CHANGES, RETURN_WINDOW_DAYS, OrderNotFound, ShippingAddress
 from tests.shop_factory import NOW, add_customer, add_order, add_product
 
@@ -342,82 +341,3 @@ def test_every_database_wait_is_bounded_by_db_timeout_seconds(shop_engine, monke
                 assert connection.exec_driver_sql("SHOW statement_timeout").scalar_one() == "2500ms"
     finally:
         engine.dispose()
-
-
-# --- queue_handoff ---
-
-TICKET_REFERENCE = re.compile(r"^TCK-\d{6}$")
-
-
-def handoff_tickets(engine):
-    with session_scope(engine) as session:
-        tickets = session.execute(
-            select(SupportTicket).where(SupportTicket.kind == "handoff").order_by(SupportTicket.created_at)
-        ).scalars()
-        return [(t.reference, t.conversation_id, t.status, t.customer_id, t.summary) for t in tickets]
-
-
-def close_ticket(engine, reference):
-    with session_scope(engine) as session:
-        session.execute(select(SupportTicket).where(SupportTicket.reference == reference)).scalar_one().status = "closed"
-
-
-def test_first_handoff_is_first_in_the_queue(repository, shop_engine):
-    customer_id = arrange(shop_engine, lambda s: add_customer(s).id)
-    reference, position = repository.queue_handoff("conv-a", "where is my parcel?", NOW, customer_id)
-    assert TICKET_REFERENCE.match(reference)
-    assert position == 1
-    assert handoff_tickets(shop_engine) == [(reference, "conv-a", "open", customer_id, "where is my parcel?")]
-
-
-def test_anonymous_handoff_has_no_customer(repository, shop_engine):
-    reference, _ = repository.queue_handoff("conv-a", "hello", NOW)
-    assert handoff_tickets(shop_engine)[0][3] is None
-
-
-def test_asking_twice_keeps_one_ticket_and_its_place(repository, shop_engine):
-    first = repository.queue_handoff("conv-a", "please help", NOW)
-    again = repository.queue_handoff("conv-a", "hello? anyone?", NOW + dt.timedelta(minutes=3))
-    assert again == first
-    assert count_rows(shop_engine, SupportTicket) == 1
-    assert handoff_tickets(shop_engine)[0][4] == "please help"
-
-
-def test_a_later_conversation_queues_behind(repository, shop_engine):
-    first_reference, _ = repository.queue_handoff("conv-a", "first", NOW)
-    second_reference, position = repository.queue_handoff("conv-b", "second", NOW + dt.timedelta(minutes=1))
-    assert position == 2 and second_reference != first_reference
-    assert repository.queue_handoff("conv-a", "first again", NOW + dt.timedelta(minutes=2)) == (first_reference, 1)
-    assert repository.queue_handoff("conv-b", "second again", NOW + dt.timedelta(minutes=2)) == (second_reference, 2)
-
-
-def test_handoffs_in_the_same_second_keep_distinct_places(repository, shop_engine):
-    first_reference, first_position = repository.queue_handoff("conv-a", "first", NOW)
-    second_reference, second_position = repository.queue_handoff("conv-b", "second", NOW)
-    assert (first_position, second_position) == (1, 2)
-    assert repository.queue_handoff("conv-a", "first again", NOW) == (first_reference, 1)
-    assert repository.queue_handoff("conv-b", "second again", NOW) == (second_reference, 2)
-
-
-def test_closed_handoffs_leave_the_queue(repository, shop_engine):
-    first_reference, _ = repository.queue_handoff("conv-a", "first", NOW)
-    second_reference, _ = repository.queue_handoff("conv-b", "second", NOW + dt.timedelta(minutes=1))
-    close_ticket(shop_engine, first_reference)
-    assert repository.queue_handoff("conv-b", "still there?", NOW + dt.timedelta(minutes=5)) == (second_reference, 1)
-
-
-def test_a_conversation_whose_handoff_was_closed_gets_a_new_ticket(repository, shop_engine):
-    old_reference, _ = repository.queue_handoff("conv-a", "first time", NOW - dt.timedelta(days=1))
-    close_ticket(shop_engine, old_reference)
-    reference, position = repository.queue_handoff("conv-a", "back again", NOW)
-    assert reference != old_reference and position == 1
-    assert [t[2] for t in handoff_tickets(shop_engine)] == ["closed", "open"]
-
-
-def test_other_ticket_kinds_are_not_in_the_handoff_queue(repository, shop_engine):
-    repository.open_ticket("complaint", "late parcel", NOW - dt.timedelta(hours=1), conversation_id="conv-a")
-    repository.open_ticket("warranty_claim", "broken", NOW - dt.timedelta(hours=1), conversation_id="conv-b")
-    reference, position = repository.queue_handoff("conv-a", "a person please", NOW)
-    assert position == 1
-    assert count_rows(shop_engine, SupportTicket) == 3
-    assert [t[0] for t in handoff_tickets(shop_engine)] == [reference]

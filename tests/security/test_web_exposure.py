@@ -27,7 +27,8 @@ from harness.local_servers import free_port
 from scripts.serve_web import SECURITY_HEADERS
 from tests.conftest import make_tracker, user_event
 from tests.e2e.scale_out_servers import nginx_server
-from tests.e2e.test_web_chat import browser, page_server  # noqa: F401  (browser: the Chromium fixture)
+from tests.e2e.test_web_chat import browser  # noqa: F401  (the Chromium fixture)
+from tests.integration.live import page_server
 from tests.conftest import use_shop_database
 from tests.integration.live import assistant_on_test_shop, fill_new_shop
 from tests.shop_factory import NOW, add_customer, add_order, add_product
@@ -252,7 +253,8 @@ class Site:
     def __enter__(self) -> "Site":
         self.upstream.start()
         self.nginx = nginx_server(
-            self.port, self.tls_port, [self.upstream.port], self.work_dir, self.rate_limit, self.rate_burst
+            self.port, self.tls_port, [self.upstream.port], self.work_dir, self.rate_limit, self.rate_burst,
+            console_port=free_port(),  # no console: this site is about the chat
         )
         self.nginx.start()
         return self

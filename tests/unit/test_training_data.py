@@ -33,7 +33,10 @@ def nlu():
 
 
 def test_domain_declares_exactly_the_trained_intents(nlu, domain):
-    assert set(domain["intents"]) == nlu.intents
+    # Sent by Rasa's reminders and by buttons only, never read from what a customer types:
+    # digits like "2" must stay quantities, not ratings.
+    not_typed = {"EXTERNAL_handoff_timeout", "rate_conversation", "choose_follow_up"}
+    assert set(domain["intents"]) - not_typed == nlu.intents
     assert set(CUSTOMER_SUPPORT_TAXONOMY + SHOP_AND_CONVERSATION) <= nlu.intents
 
 

@@ -1,0 +1,381 @@
+"""The agent console (/agent/api on the chat page's server) against the real Rasa and action
+servers: a socket.io customer asks for a person, an agent signs in, claims, replies and
+resolves; the customer sees it all and rates. Then what an outsider or a second agent tries."""
+
+import asyncio
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import requests
+import socketio
+
+from actions.db.engine import make_engine
+from actions.db.service_desk import ServiceDesk
+from agent_console import sessions
+from harness.local_servers import REPLY_LIMIT_SECONDS
+from tests.integration.live import assistant_on_test_shop, page_server
+
+PASSWORD = "correct horse battery staple"
+RATING_PAYLOAD = '/rate_conversation{"rating": "5"}'
+
+
+def create_agent(env, username, name, *queues):
+    """`make agent` as a script runs it (password from AGENT_PASSWORD)."""
+    command = [sys.executable, "-m", "scripts.create_agent", username, "--name", name]
+    if queues:
+        command += ["--queues", *queues]
+    subprocess.run(command, env=dict(env, AGENT_PASSWORD=PASSWORD), check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp("agent-console")
+    with assistant_on_test_shop(work_dir, lambda session: None) as (assistant, _):
+        create_agent(assistant.env, "anna", "Anna")
+        create_agent(assistant.env, "ben", "Ben")
+        create_agent(assistant.env, "cara", "Cara", "payments")
+        with page_server(work_dir, assistant.url, env=assistant.env) as page_url:
+            yield assistant, page_url.rstrip("/")
+
+
+@pytest.fixture(scope="module")
+def desk(servers):
+    assistant, _ = servers
+    engine = make_engine(assistant.env["COMMERCE_DB_URL"])
+    yield ServiceDesk(engine)
+    engine.dispose()
+
+
+class Customer:
+    """A chat widget's socket.io connection: every bot message it received, in order."""
+
+    def __init__(self, url):
+        self.url, self.client = url, socketio.AsyncClient()
+        self.received: asyncio.Queue = asyncio.Queue()
+        self.client.on("bot_uttered", lambda data: self.received.put_nowait(data))
+
+    async def __aenter__(self):
+        confirmed: asyncio.Queue = asyncio.Queue()
+        self.client.on("session_confirm", lambda session_id: confirmed.put_nowait(session_id))
+        await self.client.connect(self.url, socketio_path="/socket.io", transports=["websocket"])
+        await self.client.emit("session_request", {"session_id": uuid.uuid4().hex})
+        self.conversation_id = await asyncio.wait_for(confirmed.get(), REPLY_LIMIT_SECONDS)
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.client.disconnect()
+
+    async def say(self, text):
+        """Sends the message and returns once the server acknowledged it: every reply was sent."""
+        await self.client.call("user_uttered", {"message": text, "session_id": self.conversation_id}, timeout=REPLY_LIMIT_SECONDS)
+
+    async def next_message(self):
+        return await asyncio.wait_for(self.received.get(), REPLY_LIMIT_SECONDS)
+
+    def unread(self):
+        messages = []
+        while not self.received.empty():
+            messages.append(self.received.get_nowait())
+        return messages
+
+
+class Agent:
+    def __init__(self, page_url):
+        self.page_url, self.http = page_url, requests.Session()
+
+    async def call(self, method, path, body=None, **kwargs):
+        kwargs.setdefault("json", body)
+        return await asyncio.to_thread(
+            self.http.request, method, f"{self.page_url}/agent/api/{path}", timeout=REPLY_LIMIT_SECONDS, **kwargs
+        )
+
+    async def sign_in(self, username, password=PASSWORD):
+        return await self.call("POST", "session", {"username": username, "password": password})
+
+
+async def signed_in(page_url, username):
+    agent = Agent(page_url)
+    assert (await agent.sign_in(username)).status_code == 200
+    return agent
+
+
+async def test_an_agent_takes_over_replies_and_resolves_and_the_customer_rates(servers, desk):
+    assistant, page_url = servers
+    async with Customer(assistant.url) as customer:
+        await customer.say("I want to talk to a human")
+        queued, wait = customer.unread()
+        assert "number 1 in the queue" in queued["text"] and "orders and delivery" in wait["text"]
+        reference = queued["text"].split("reference ")[1][:10]
+
+        anna = await signed_in(page_url, "anna")
+        listed = (await anna.call("GET", "handoffs")).json()
+        assert reference in [h["reference"] for h in listed["handoffs"]]
+
+        assert (await anna.call("POST", f"handoffs/{reference}/claim", {})).status_code == 200
+        greeting = await customer.next_message()
+        assert greeting["text"].startswith("Anna: Hi, I'm Anna")
+
+        # Paused: the assistant stays silent, the agent reads the message, masked.
+        await customer.say("my email is lea.hoffmann@example.com and the parcel is late")
+        assert customer.unread() == []
+        history = (await anna.call("GET", f"handoffs/{reference}/messages")).json()["messages"]
+        assert history[-1] == {"from": "customer", "text": "my email is l***@example.com and the parcel is late",
+                               "at": history[-1]["at"]}
+        assert [m["from"] for m in history[:2]] == ["customer", "assistant"]
+
+        assert (await anna.call("POST", f"handoffs/{reference}/reply", {"text": "It arrives tomorrow."})).status_code == 200
+        assert (await customer.next_message())["text"] == "Anna: It arrives tomorrow."
+
+        ben = await signed_in(page_url, "ben")
+        assert (await ben.call("POST", f"handoffs/{reference}/claim", {})).status_code == 404
+        assert (await ben.call("POST", f"handoffs/{reference}/reply", {"text": "me too"})).status_code == 404
+
+        assert (await anna.call("POST", f"handoffs/{reference}/resolve", {})).status_code == 200
+        farewell, question = await customer.next_message(), await customer.next_message()
+        assert farewell["text"].startswith("Anna: Glad we could sort this out")
+        assert "Rate this conversation" in question["text"]
+        assert [b["payload"] for b in question["quick_replies"]][-1] == RATING_PAYLOAD
+
+        await customer.say(RATING_PAYLOAD)
+        replies = customer.unread()
+        assert len(replies) == 1, replies
+        [thanks] = replies
+        assert thanks["text"] == "Thank you for rating this conversation 5 out of 5!"
+        # Pressed again, the button is no longer offered: no second rating is stored.
+        await customer.say(RATING_PAYLOAD)
+        assert "Thank you for rating" not in " ".join(m["text"] for m in customer.unread())
+
+    handoff = desk.handoff(reference)
+    assert (handoff.status, handoff.agent_username) == ("resolved", "anna")
+    assert handoff.claimed_at <= handoff.first_agent_reply_at <= handoff.closed_at
+    [rating] = [r for r in desk.ratings_between(dt.datetime(2000, 1, 1), dt.datetime(3000, 1, 1))
+                if r.conversation_id == handoff.conversation_id]
+    assert (rating.rating, rating.human_involved, rating.flows) == (5, True, ["handoff"])
+
+
+async def test_two_agents_claiming_at_once_get_one_conversation(servers):
+    assistant, page_url = servers
+    async with Customer(assistant.url) as customer:
+        await customer.say("can I speak to a real person please")
+        reference = customer.unread()[0]["text"].split("reference ")[1][:10]
+        anna, ben = await signed_in(page_url, "anna"), await signed_in(page_url, "ben")
+        answers = await asyncio.gather(*(agent.call("POST", f"handoffs/{reference}/claim", {}) for agent in (anna, ben)))
+        assert sorted(a.status_code for a in answers) == [200, 409]
+        winner = (anna, ben)[[a.status_code for a in answers].index(200)]
+        assert (await customer.next_message())["text"].startswith(("Anna: ", "Ben: "))
+        assert customer.unread() == []
+        # Handed back, the assistant answers again.
+        assert (await winner.call("POST", f"handoffs/{reference}/hand-back", {})).status_code == 200
+        assert "handing you back" in (await customer.next_message())["text"]
+        await customer.say("hi")
+        assert "Brightcart" in customer.unread()[0]["text"]
+
+
+async def test_never_mind_leaves_the_queue_and_agents_cannot_claim_it(servers):
+    assistant, page_url = servers
+    async with Customer(assistant.url) as customer:
+        await customer.say("I need a human agent")
+        reference = customer.unread()[0]["text"].split("reference ")[1][:10]
+        await customer.say("never mind")
+        assert "taken you out of the queue" in customer.unread()[0]["text"]
+        anna = await signed_in(page_url, "anna")
+        assert reference not in [h["reference"] for h in (await anna.call("GET", "handoffs")).json()["handoffs"]]
+        assert (await anna.call("POST", f"handoffs/{reference}/claim", {})).status_code == 404
+
+
+async def test_an_agent_sees_only_their_queues(servers):
+    assistant, page_url = servers
+    async with Customer(assistant.url) as customer:
+        await customer.say("a person please")
+        reference = customer.unread()[0]["text"].split("reference ")[1][:10]
+        cara = await signed_in(page_url, "cara")  # payments only; this one is orders and delivery
+        assert reference not in [h["reference"] for h in (await cara.call("GET", "handoffs")).json()["handoffs"]]
+        assert (await cara.call("GET", f"handoffs/{reference}/messages")).status_code == 404
+
+
+# --- what outsiders try ---
+
+ROUTES = [("GET", "handoffs"), ("GET", "handoffs/TCK-123456/messages"), ("POST", "handoffs/TCK-123456/claim"),
+          ("POST", "handoffs/TCK-123456/reply")]
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+@pytest.mark.parametrize("cookie", [None, "forged", "expired", "other-secret"])
+async def test_without_a_valid_session_every_route_is_401(servers, method, path, cookie):
+    assistant, page_url = servers
+    secret = assistant.env["AGENT_SESSION_SECRET"]
+    values = {
+        None: None,
+        "forged": sessions.issue(secret, "anna", 60)[:-4] + "abcd",
+        "expired": sessions.issue(secret, "anna", 1, now=0),
+        "other-secret": sessions.issue("not-the-shops-secret-" * 2, "anna", 60),
+    }
+    agent = Agent(page_url)
+    if values[cookie]:
+        agent.http.cookies.set(sessions.COOKIE_NAME, values[cookie])
+    response = await agent.call(method, path, {"text": "hi"} if method == "POST" else None)
+    assert response.status_code == 401
+    assert response.json() == {"error": "sign in first"}
+
+
+@pytest.mark.parametrize("username, password", [("anna", "wrong password!"), ("nobody", PASSWORD), ("anna", "")])
+async def test_wrong_credentials_get_one_answer_and_no_cookie(servers, username, password):
+    _, page_url = servers
+    agent = Agent(page_url)
+    response = await agent.sign_in(username, password)
+    assert (response.status_code, response.json()) == (401, {"error": "wrong username or password"})
+    assert not agent.http.cookies
+
+
+async def test_the_session_cookie_is_http_only_and_same_site(servers):
+    _, page_url = servers
+    response = await Agent(page_url).sign_in("anna")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+@pytest.mark.parametrize("body, headers, status", [
+    ("username=anna", {"Content-Type": "application/x-www-form-urlencoded"}, 415),
+    ("{not json", {"Content-Type": "application/json"}, 400),
+    ("[1, 2]", {"Content-Type": "application/json"}, 400),
+    (json.dumps({"username": ["anna"], "password": 5}), {"Content-Type": "application/json"}, 400),
+    ("x" * 20000, {"Content-Type": "application/json"}, 413),
+])
+async def test_malformed_requests_get_a_clear_4xx(servers, body, headers, status):
+    _, page_url = servers
+    response = await Agent(page_url).call("POST", "session", json=None, data=body, headers=headers)
+    assert response.status_code == status and "error" in response.json()
+
+
+async def test_bad_replies_are_refused(servers):
+    assistant, page_url = servers
+    async with Customer(assistant.url) as customer:
+        await customer.say("I want to talk to a human")
+        reference = customer.unread()[0]["text"].split("reference ")[1][:10]
+        anna = await signed_in(page_url, "anna")
+        assert (await anna.call("POST", f"handoffs/{reference}/reply", {"text": "hello"})).status_code == 409
+        await anna.call("POST", f"handoffs/{reference}/claim", {})
+        for text in ("", "   ", 42, "x" * 2001):
+            assert (await anna.call("POST", f"handoffs/{reference}/reply", {"text": text})).status_code == 400
+        assert (await anna.call("POST", "handoffs/TCK-12/claim", {})).status_code == 404
+        await anna.call("POST", f"handoffs/{reference}/resolve", {})
+
+
+def test_the_customer_cannot_use_rasas_http_api(servers):
+    assistant, _ = servers
+    for path in ("/conversations/anything/tracker", "/status"):
+        assert requests.get(f"{assistant.url}{path}", timeout=REPLY_LIMIT_SECONDS).status_code == 401
+    response = requests.post(
+        f"{assistant.url}/conversations/anything/tracker/events", json=[{"event": "pause"}], timeout=REPLY_LIMIT_SECONDS
+    )
+    assert response.status_code == 401
+
+
+# --- /insights ---
+
+async def test_insights_give_the_report_to_a_signed_in_agent(servers):
+    assistant, page_url = servers
+    async with Customer(assistant.url) as customer:
+        await customer.say("hi")
+    anna = await signed_in(page_url, "anna")
+    response = await anna.call("GET", "insights")
+    assert response.status_code == 200
+    data = response.json()
+    summary = {row["metric"]: row["value"] for row in data["summary"]}
+    assert summary["conversations"] >= 1 and summary["handoffs to a person"] >= 1
+    assert data["charts"]["csat"].startswith("data:image/png;base64,")
+    assert (await Agent(page_url).call("GET", "insights")).status_code == 401
+
+
+@pytest.mark.parametrize("query, status", [("since=yesterday", 400), ("since=2026-12-05&until=2026-12-01", 400),
+                                           ("since=2026-12-01&until=2026-12-01", 400)])
+async def test_insights_refuse_bad_dates(servers, query, status):
+    _, page_url = servers
+    anna = await signed_in(page_url, "anna")
+    response = await anna.call("GET", f"insights?{query}")
+    assert response.status_code == status and "error" in response.json()
+
+
+# --- a REST customer ---
+
+def rest_messages(assistant, sender, **params):
+    return requests.get(f"{assistant.url}/webhooks/rest/messages", params={"sender": sender, **params},
+                        timeout=REPLY_LIMIT_SECONDS)
+
+
+async def test_a_rest_customer_fetches_the_agents_messages(servers):
+    assistant, page_url = servers
+    name = f"rest-{uuid.uuid4().hex[:6]}"
+    reply = await asyncio.to_thread(assistant.say, "I want to talk to a human", name)
+    reference = reply[0].split("reference ")[1][:10]
+    conversation_id = assistant.conversation_ids[name]
+    assert rest_messages(assistant, conversation_id).json() == []
+
+    anna = await signed_in(page_url, "anna")
+    await anna.call("POST", f"handoffs/{reference}/claim", {})
+    await anna.call("POST", f"handoffs/{reference}/reply", {"text": "Which order is it?"})
+    greeting, question = rest_messages(assistant, conversation_id).json()
+    assert greeting["text"].startswith("Anna: Hi") and question["text"] == "Anna: Which order is it?"
+    assert rest_messages(assistant, conversation_id, since=greeting["timestamp"]).json() == [question]
+
+    # Paused: the customer's message gets no reply from the assistant; the agent answers it.
+    assert await asyncio.to_thread(assistant.say, "order 100032", name) == []
+    assert rest_messages(assistant, conversation_id).json() == []
+    await anna.call("POST", f"handoffs/{reference}/resolve", {})
+    farewell, rating = rest_messages(assistant, conversation_id).json()
+    assert farewell["text"].startswith("Anna: Glad") and rating["buttons"][0]["payload"].startswith("/rate_conversation")
+
+
+@pytest.mark.parametrize("params, status", [({"sender": "made-up-id"}, 403), ({}, 400), ({"sender": ""}, 400)])
+def test_fetching_messages_needs_an_issued_conversation(servers, params, status):
+    assistant, _ = servers
+    response = requests.get(f"{assistant.url}/webhooks/rest/messages", params=params, timeout=REPLY_LIMIT_SECONDS)
+    assert response.status_code == status
+
+
+def test_fetching_messages_refuses_a_bad_since(servers):
+    assistant, _ = servers
+    name = f"rest-{uuid.uuid4().hex[:6]}"
+    assistant.say("hi", name)
+    assert rest_messages(assistant, assistant.conversation_ids[name], since="yesterday").status_code == 400
+
+
+# --- nobody free in time: Rasa's reminder offers a callback or an email ---
+
+@pytest.fixture(scope="module")
+def impatient_assistant(tmp_path_factory):
+    """An assistant whose handoffs wait 3 seconds for an agent (HANDOFF_TIMEOUT_MINUTES=0.05)."""
+    saved = os.environ.get("HANDOFF_TIMEOUT_MINUTES")
+    os.environ["HANDOFF_TIMEOUT_MINUTES"] = "0.05"
+    try:
+        with assistant_on_test_shop(tmp_path_factory.mktemp("impatient"), lambda session: None) as (assistant, _):
+            yield assistant
+    finally:
+        if saved is None:
+            os.environ.pop("HANDOFF_TIMEOUT_MINUTES")
+        else:
+            os.environ["HANDOFF_TIMEOUT_MINUTES"] = saved
+
+
+async def test_nobody_free_in_time_offers_a_callback_and_keeps_the_ticket(impatient_assistant):
+    engine = make_engine(impatient_assistant.env["COMMERCE_DB_URL"])
+    desk = ServiceDesk(engine)
+    async with Customer(impatient_assistant.url) as customer:
+        await customer.say("I want to talk to a human")
+        received = customer.unread()
+        reference = received[0]["text"].split("reference ")[1][:10]
+        # The reminder's message, with no message from the customer (it may come with a slow turn's).
+        offer = next((m for m in received if "still busy" in m["text"]), None) or await customer.next_message()
+        assert "still busy" in offer["text"] and reference in offer["text"]
+        payloads = [reply["payload"] for reply in offer["quick_replies"]]
+        assert payloads == ['/choose_follow_up{"follow_up": "callback"}', '/choose_follow_up{"follow_up": "email"}']
+        await customer.say(payloads[0])
+        assert customer.unread()[0]["text"] == f"Done: our team will call you back about {reference}, within one business day."
+    handoff = desk.handoff(reference)
+    assert (handoff.status, handoff.follow_up) == ("waiting", "callback")
+    engine.dispose()
