@@ -18,6 +18,8 @@ ASKED_SLOT = "satisfaction_asked"
 # A flow besides the forms: the conversation went to a person.
 HANDOFF_FLOW = "handoff"
 HANDOFF_ACTION = "action_hand_off_to_human"
+# The rating's own message is not what the conversation was about.
+RATING_INTENT = "rate_conversation"
 # A rating typed instead of pressed: "4 stars", "5/5", "i'd say 3".
 TYPED_RATING = re.compile(r"\b(\d+)\s*(?:/\s*5|stars?|out of)?", re.IGNORECASE)
 WORD_RATINGS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
@@ -55,7 +57,7 @@ def intents_and_flows(tracker: Tracker) -> "tuple[List[Text], List[Text]]":
             continue
         if event.get("event") == "user":
             name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if isinstance(name, str) and name not in intents:
+            if isinstance(name, str) and name not in intents and name != RATING_INTENT:
                 intents.append(name)
         elif event.get("event") == "active_loop" and isinstance(event.get("name"), str) and event["name"] not in flows:
             flows.append(event["name"])

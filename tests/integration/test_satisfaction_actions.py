@@ -57,7 +57,7 @@ async def test_a_rating_is_kept_with_the_conversations_intents_and_flows(desk, d
     assert responses(dispatcher) == ["utter_rating_thanks"]
     [rating] = desk.ratings_between(NOW, NOW.replace(year=NOW.year + 1))
     assert (rating.conversation_id, rating.rating, rating.human_involved) == ("test-customer", 4, False)
-    assert rating.intents == ["track_order", "rate_conversation"]
+    assert rating.intents == ["track_order"]
     assert rating.flows == ["order_request_form"]
 
 
