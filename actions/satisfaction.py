@@ -31,9 +31,9 @@ def made_a_request(tracker: Tracker) -> bool:
 
 
 def ask_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    if tracker.get_slot(ASKED_SLOT):
-        return []
-    dispatcher.utter_message(response="utter_ask_satisfaction")
+    """The rating question unless it was asked in this conversation; either way it now was."""
+    if not tracker.get_slot(ASKED_SLOT):
+        dispatcher.utter_message(response="utter_ask_satisfaction")
     return [SlotSet(ASKED_SLOT, True)]
 
 

@@ -147,8 +147,10 @@ class ActionHandoffTimeout(Action):
             place = await ask_shop(service_desk().waiting_handoff, tracker.sender_id, clock.now())
         except ShopUnavailable:
             return []
-        if place is not None:
-            dispatcher.utter_message(response="utter_handoff_timeout", queue=queue_title(place.queue), reference=place.reference)
+        if place is None:
+            # Taken, cancelled or closed meanwhile: nothing left for "never mind" to cancel.
+            return [SlotSet(HANDOFF_TICKET_SLOT, None)]
+        dispatcher.utter_message(response="utter_handoff_timeout", queue=queue_title(place.queue), reference=place.reference)
         return []
 
 
@@ -160,7 +162,7 @@ class ActionRecordFollowUp(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         choice = next(tracker.get_latest_entity_values("follow_up"), None)
-        if choice not in FOLLOW_UPS:
+        if not isinstance(choice, str) or choice not in FOLLOW_UPS:
             text = (tracker.latest_message.get("text") or "").lower()
             choice = "callback" if "call" in text else "email"
         try:

@@ -443,7 +443,7 @@ async def test_timeout_offers_a_callback_or_email_while_still_waiting(store, sho
 async def test_timeout_says_nothing_once_the_handoff_ended(store, shop_engine, dispatcher, domain):
     await hand_off(dispatcher, domain)
     ServiceDesk(shop_engine).cancel_handoff("test-customer", NOW)
-    await timeout(dispatcher, domain)
+    assert await timeout(dispatcher, domain) == [{"event": "slot", "timestamp": None, "name": "handoff_ticket", "value": None}]
     assert sent(dispatcher, domain) == ["utter_handoff_queued", "utter_handoff_wait"]
 
 

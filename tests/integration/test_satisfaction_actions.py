@@ -41,9 +41,9 @@ async def test_goodbye_after_small_talk_only_asks_nothing(dispatcher, domain):
 
 
 async def test_the_question_is_asked_once_per_conversation(dispatcher, domain):
-    assert await goodbye(dispatcher, domain, TRACKING, {"satisfaction_asked": True}) == []
+    assert await goodbye(dispatcher, domain, TRACKING, {"satisfaction_asked": True}) == [ASKED]
     tracker = make_tracker(TRACKING, {"satisfaction_asked": True})
-    assert await ActionAskSatisfaction().run(dispatcher, tracker, domain) == []
+    assert await ActionAskSatisfaction().run(dispatcher, tracker, domain) == [ASKED]
     assert responses(dispatcher) == ["utter_goodbye"]
 
 
