@@ -187,6 +187,8 @@ class ActionCheckTicketStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         order = await known_customer(tracker)
         customer_id = order.customer_id if order else signed_in_customer_id(tracker)
+        if customer_id is not None and not 0 < customer_id < 2**63:
+            customer_id = None  # no customer has such an id (a database integer)
         match = TICKET_REFERENCE.search(tracker.latest_message.get("text") or "")
         desk = service_desk()
         try:
