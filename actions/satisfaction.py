@@ -51,15 +51,14 @@ def rating_in(tracker: Tracker) -> Optional[int]:
 def intents_and_flows(tracker: Tracker) -> "tuple[List[Text], List[Text]]":
     """The conversation's intents and flows (its forms, and the handoff), each once, in order."""
     intents: List[Text] = []
+    for intent in reversed(list(user_intents_newest_first(tracker))):
+        if intent is not None and intent != RATING_INTENT and intent not in intents:
+            intents.append(intent)
     flows: List[Text] = []
     for event in tracker.events:
         if not isinstance(event, dict):
             continue
-        if event.get("event") == "user":
-            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if isinstance(name, str) and name not in intents and name != RATING_INTENT:
-                intents.append(name)
-        elif event.get("event") == "active_loop" and isinstance(event.get("name"), str) and event["name"] not in flows:
+        if event.get("event") == "active_loop" and isinstance(event.get("name"), str) and event["name"] not in flows:
             flows.append(event["name"])
         elif event.get("event") == "action" and event.get("name") == HANDOFF_ACTION and HANDOFF_FLOW not in flows:
             flows.append(HANDOFF_FLOW)
