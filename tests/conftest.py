@@ -107,7 +107,12 @@ def repository(shop_engine):
 
 
 def forget_shop_database():
-    """Drops the action server's cached engine and repository, so the next call reads COMMERCE_DB_URL."""
+    """Drops the action server's cached engine and repository, so the next call reads COMMERCE_DB_URL.
+
+    The engine is disposed first: its pooled connections would otherwise stay open until the
+    session ends, and PostgreSQL refuses clients beyond max_connections."""
+    if db_engine.default_engine.cache_info().currsize:
+        db_engine.default_engine().dispose()
     db_engine.default_engine.cache_clear()
     shop.shop_repository.cache_clear()
     shop.service_desk.cache_clear()
