@@ -186,6 +186,18 @@ def agent_session_minutes() -> float:
     return float(os.environ.get("AGENT_SESSION_MINUTES") or 480)
 
 
+def agent_sign_in_max_failures() -> int:
+    """Failed sign-ins as one username within AGENT_SIGN_IN_BLOCK_MINUTES that refuse every
+    sign-in as it for that long (AGENT_SIGN_IN_MAX_FAILURES, default 5)."""
+    return int(os.environ.get("AGENT_SIGN_IN_MAX_FAILURES") or 5)
+
+
+def agent_sign_in_block_minutes() -> float:
+    """The window failed sign-ins are counted in, and how long the block lasts
+    (AGENT_SIGN_IN_BLOCK_MINUTES, default 15)."""
+    return float(os.environ.get("AGENT_SIGN_IN_BLOCK_MINUTES") or 15)
+
+
 def socketio_redis_url() -> Optional[str]:
     """Where several Rasa processes share socket.io's rooms, so a message for a conversation
     (an agent's) reaches the customer whichever process holds the connection: the Redis of the

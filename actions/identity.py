@@ -16,7 +16,8 @@ from rasa_sdk import Tracker
 
 from actions import clock, config
 from actions.db.repository import OrderSummary, normalise_phone
-from actions.db.verification import FailureLimit, SqlVerificationRepository, VerificationRepository
+from actions.db.failure_limits import FailureLimit
+from actions.db.verification import SqlVerificationRepository, VerificationRepository
 from actions.shop import ShopUnavailable, ask_shop, change_shop, shop_repository
 from actions.validation import normalise_order_id
 

@@ -10,9 +10,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import clock
-from actions.conversation import user_intents_newest_first
+from actions.conversation import latest_intent, latest_text, user_intents_newest_first
+from actions.digressions import ActionAnswerDigression
 from actions.shop import ShopUnavailable, ask_shop, change_shop, service_desk
 from actions.skill_queues import INTENT_QUEUES
+from personal_data.masking import mask_personal_data
 
 ASKED_SLOT = "satisfaction_asked"
 # A flow besides the forms: the conversation went to a person.
@@ -111,3 +113,27 @@ class ActionRecordRating(Action):
         dispatcher.utter_message(response="utter_rating_thanks" if recorded else "utter_rating_already_given", rating=rating)
         # Answered: it is not asked again in this conversation.
         return [SlotSet(ASKED_SLOT, True)]
+
+
+class ActionRecordRatingComment(Action):
+    """What the customer writes right after rating (data/rules.yml names which intents) is the
+    rating's comment, kept masked; "no" skips it. Without a rating to add it to, the message is
+    answered as it would be anywhere else."""
+
+    def name(self) -> Text:
+        return "action_record_rating_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if latest_intent(tracker) == "deny":
+            dispatcher.utter_message(response="utter_rating_comment_skipped")
+            return []
+        comment = mask_personal_data(latest_text(tracker)).strip()
+        try:
+            recorded = bool(comment) and await change_shop(service_desk().record_rating_comment, tracker.sender_id, comment)
+        except ShopUnavailable:
+            dispatcher.utter_message(response="utter_shop_unavailable")
+            return []
+        if recorded:
+            dispatcher.utter_message(response="utter_rating_comment_thanks")
+            return []
+        return await ActionAnswerDigression().run(dispatcher, tracker, domain)

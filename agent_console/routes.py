@@ -1,6 +1,7 @@
 """The agent console's JSON API, independent of the HTTP server that carries it.
 
     POST   /agent/api/session                      sign in: {"username", "password"} -> cookie
+                                                   (429 after repeated failures for the name)
     DELETE /agent/api/session                      sign out
     GET    /agent/api/handoffs                     the agent's queues' waiting handoffs and their own
     GET    /agent/api/handoffs/<ref>/messages      the conversation, personal data masked
@@ -18,10 +19,12 @@ import base64
 import datetime as dt
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from actions.db.failure_limits import FailureLimit
 from actions.db.service_desk import AgentInfo, HandoffInfo, ServiceDesk
 from service_quality.figures import ServiceFigures
 from service_quality.report import CHART_INTENTS, ReportUnavailable, csat_chart, intent_mix_chart, summary_rows
@@ -43,6 +46,8 @@ HAND_BACK = "I'm handing you back to the assistant now. Just write here if you n
 RESOLVED = "Glad we could sort this out. Thank you for your patience!"
 RESOLVE_ACTION = "action_ask_satisfaction"
 INSIGHTS_DAYS = 30
+# The newest rating comments /insights lists; the report's CSV has all of them.
+INSIGHTS_COMMENTS = 20
 Figures = Callable[[dt.date, dt.date], Tuple[ServiceFigures, TeamFigures]]
 
 
@@ -65,10 +70,10 @@ class AgentConsole:
 
     def __init__(
         self, desk: ServiceDesk, rasa: RasaApi, session_secret: str, session_minutes: float,
-        now: Callable[[], dt.datetime], figures: Figures, secure_cookie: bool = False,
+        now: Callable[[], dt.datetime], figures: Figures, sign_in_limit: FailureLimit,
     ):
         self.desk, self.rasa, self.now, self.figures = desk, rasa, now, figures
-        self.session_secret, self.session_minutes, self.secure_cookie = session_secret, session_minutes, secure_cookie
+        self.session_secret, self.session_minutes, self.sign_in_limit = session_secret, session_minutes, sign_in_limit
 
     def signed_in_agent(self, cookie_header: Optional[str]) -> Optional[AgentInfo]:
         username = sessions.username_in(self.session_secret, _cookie(cookie_header, sessions.COOKIE_NAME))
@@ -87,11 +92,13 @@ class AgentConsole:
             return error(400, "the body is not JSON")
         if not isinstance(data, dict):
             return error(400, "the body must be a JSON object")
+        # Behind a TLS proxy (nginx sets X-Forwarded-Proto) the cookie travels over HTTPS only.
+        https = headers.get("x-forwarded-proto", "").lower() == "https"
         if path == "/agent/api/session":
             if method == "POST":
-                return self.sign_in(data)
+                return self.sign_in(data, https)
             if method == "DELETE":
-                return Response(200, {"signed_out": True}, [("Set-Cookie", self._cookie("", 0))])
+                return Response(200, {"signed_out": True}, [("Set-Cookie", _cookie_header("", 0, https))])
             return error(405, "use POST or DELETE")
         agent = self.signed_in_agent(headers.get("cookie"))
         if agent is None:
@@ -119,16 +126,27 @@ class AgentConsole:
             logger.error("agent console: %s", failure)
             return error(502, "the assistant's server did not answer; try again")
 
-    def sign_in(self, data: Dict[str, Any]) -> Response:
+    def sign_in(self, data: Dict[str, Any], https: bool) -> Response:
         username, password = data.get("username"), data.get("password")
         if not isinstance(username, str) or not isinstance(password, str):
             return error(400, "give username and password")
+        now = self.now()
+        # Checked before the password: a blocked name cannot be guessed on, even rightly.
+        blocked_until = self.desk.sign_in_blocked_until(username, now, self.sign_in_limit)
+        if blocked_until is not None:
+            seconds = max(1, math.ceil((blocked_until - now).total_seconds()))
+            return Response(
+                429, {"error": f"too many failed sign-ins; try again in {math.ceil(seconds / 60)} minutes"},
+                [("Retry-After", str(seconds))],
+            )
         agent = self.desk.agent(username)
-        # The same answer for an unknown name and a wrong password.
+        # The same answer for an unknown name and a wrong password, and both count.
         if agent is None or not password_matches(password, agent.password_hash):
+            self.desk.record_failed_sign_in(username, now, self.sign_in_limit)
             return error(401, "wrong username or password")
         token = sessions.issue(self.session_secret, agent.username, self.session_minutes)
-        return Response(200, {"agent": _agent_view(agent)}, [("Set-Cookie", self._cookie(token, int(self.session_minutes * 60)))])
+        cookie = _cookie_header(token, int(self.session_minutes * 60), https)
+        return Response(200, {"agent": _agent_view(agent)}, [("Set-Cookie", cookie)])
 
     def insights(self, query: Dict[str, str]) -> Response:
         today = self.now().date()
@@ -150,6 +168,7 @@ class AgentConsole:
             "csat_by_intent": [{"intent": n, "average": a, "ratings": c} for n, a, c in team.csat_by_intent],
             "csat_by_flow": [{"flow": n, "average": a, "ratings": c} for n, a, c in team.csat_by_flow],
             "top_fallback_messages": [{"message": m, "times": t} for m, t in figures.top_fallback_messages],
+            "comments": [{"rated_at": w, "rating": r, "comment": c} for w, r, c in team.comments[:INSIGHTS_COMMENTS]],
             "charts": {
                 "intent_mix": _png_data_url(intent_mix_chart(figures.intent_mix[:CHART_INTENTS])),
                 "csat": _png_data_url(csat_chart(team.csat_distribution)),
@@ -198,9 +217,11 @@ class AgentConsole:
                 self.rasa.run_action(handoff.conversation_id, RESOLVE_ACTION)
         return Response(200, {outcome: handoff.reference})
 
-    def _cookie(self, value: str, max_age: int) -> str:
-        secure = "; Secure" if self.secure_cookie else ""
-        return f"{sessions.COOKIE_NAME}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Strict{secure}"
+
+
+def _cookie_header(value: str, max_age: int, https: bool) -> str:
+    secure = "; Secure" if https else ""
+    return f"{sessions.COOKIE_NAME}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Strict{secure}"
 
 
 def _png_data_url(png: bytes) -> str:

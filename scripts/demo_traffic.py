@@ -3,9 +3,9 @@ and /insights have something to show: `make demo-traffic` (after `make run`), or
 scripts.demo_traffic [--url URL] [--console-url URL] [--conversations N] [--seed S]`.
 
 Customers greet, ask the FAQ, track demo orders with their email, type gibberish, ask for a
-person and complain, and most rate the conversation when asked. A demo agent ("demo-agent",
-given a fresh random password in the commerce database) takes most handoffs in the agent
-console, replies and resolves them. Nothing is cancelled or changed in the shop; handoffs and
+person and complain (some leave the queue again), and most rate the conversation when asked
+(some add a comment). A demo agent ("demo-agent", given a fresh random password in the
+commerce database) takes most handoffs in the agent console, replies and resolves them. Nothing is cancelled or changed in the shop; handoffs and
 complaints leave tickets, as they would for real customers."""
 
 import argparse
@@ -68,8 +68,15 @@ CONVERSATION_KINDS: Dict[str, List[List[str]]] = {
 DEMO_AGENT = "demo-agent"
 # How customers rate, by how their conversation went (weights of 1..5).
 RATING_WEIGHTS = {"helped": (1, 1, 3, 8, 10), "not understood": (6, 5, 3, 1, 1), "with agent": (1, 2, 4, 8, 8)}
-# Share of customers who press a rating when asked, and of handoffs the agent takes.
-RATES_WHEN_ASKED, AGENT_TAKES = 0.7, 0.8
+# Share of customers who press a rating when asked, of raters who add a comment, of handoffs
+# the agent takes, and of the others whose customer leaves the queue ("never mind").
+RATES_WHEN_ASKED, COMMENTS_AFTER_RATING, AGENT_TAKES, LEAVES_THE_QUEUE = 0.7, 0.3, 0.8, 0.5
+# What a rater writes after the rating, by how their conversation went.
+COMMENTS = {
+    "helped": ["quick and easy, thanks", "nice, found my parcel in a minute"],
+    "not understood": ["the bot did not get my question at all", "too many questions, no answer"],
+    "with agent": ["the agent was really friendly", "took a while until someone answered"],
+}
 AGENT_REPLIES = ["Hi, I'm looking into it now.", "Thanks for waiting! It's sorted; you'll get an email shortly."]
 CUSTOMER_TO_AGENT = ["ok thank you", "great, thanks a lot"]
 
@@ -148,12 +155,16 @@ def play(url: str, messages: List[str], agent: DemoAgent, random_source: random.
         agent.take_over(customer, random_source)
         mood, asked = "with agent", True
     else:
+        if handed_off and random_source.random() < LEAVES_THE_QUEUE:
+            customer.say("never mind")
         if not customer.rating_asked():
             customer.say("bye")  # after a request, the goodbye brings the rating question
         mood = "not understood" if any(m.startswith(("asdf", "blorp")) for m in messages) else "helped"
         asked = customer.rating_asked()
     if asked and random_source.random() < RATES_WHEN_ASKED:
         customer.rate(random_source.choices(range(1, 6), weights=RATING_WEIGHTS[mood])[0])
+        if random_source.random() < COMMENTS_AFTER_RATING:
+            customer.say(random_source.choice(COMMENTS[mood]))
     return customer.replies
 
 

@@ -3,6 +3,7 @@ as deploy/nginx, and the agent console (/agent and /insights, their API under /a
 serve_web.py [--port 8080] [--bind ADDRESS] [--rasa-url URL] [--allow-rasa-url URL ...] [--rasa-api-url URL ...]."""
 
 import argparse
+import datetime as dt
 import functools
 import io
 import json
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, Dict, List, Optional
 
 from actions import clock, config
+from actions.db.failure_limits import FailureLimit
 from actions.db.service_desk import ServiceDesk
 from agent_console.rasa_api import RasaApi
 from agent_console.routes import AgentConsole, Response, error
@@ -157,6 +159,7 @@ def agent_console(rasa_api_urls: List[str]) -> Optional[AgentConsole]:
     return AgentConsole(
         ServiceDesk(), RasaApi(rasa_api_urls, jwt_secret), session_secret, config.agent_session_minutes(), clock.now,
         report_figures,
+        FailureLimit(config.agent_sign_in_max_failures(), dt.timedelta(minutes=config.agent_sign_in_block_minutes())),
     )
 
 

@@ -8,6 +8,8 @@ HANDOFF_ACTIONS = frozenset({"action_hand_off_to_human", "action_open_complaint_
 # A turn the assistant did not understand: NLU's fallback intent, or no policy sure of the next step.
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_handle_nlu_fallback", "action_handle_core_fallback", "action_default_fallback"})
+# What follows a rating is read as its comment whatever NLU made of it: understood, not a fallback.
+RATING_COMMENT_ACTION = "action_record_rating_comment"
 
 
 @dataclass
@@ -71,3 +73,5 @@ def _add_event(conversation: Conversation, event: Dict[str, Any]) -> None:
             conversation.handed_off = True
         if name in FALLBACK_ACTIONS and turn is not None:
             turn.fell_back = True
+        elif name == RATING_COMMENT_ACTION and turn is not None:
+            turn.fell_back = False

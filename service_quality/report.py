@@ -16,6 +16,7 @@ FALLBACKS_CSV = "fallback_messages.csv"
 CSAT_BY_INTENT_CSV = "csat_by_intent.csv"
 CSAT_BY_FLOW_CSV = "csat_by_flow.csv"
 CSAT_DISTRIBUTION_CSV = "csat_distribution.csv"
+COMMENTS_CSV = "rating_comments.csv"
 INTENT_CHART = "intent_mix.png"
 CSAT_CHART = "csat_distribution.png"
 # The chart shows this many intents; the CSV has all.
@@ -45,6 +46,7 @@ def summary_rows(figures: ServiceFigures, team: TeamFigures) -> List[Tuple[str, 
         ("CSAT average (1-5)", team.csat_average),
         ("CSAT with a person involved", team.csat_with_human),
         ("CSAT with the assistant only", team.csat_assistant_only),
+        ("ratings with a comment", len(team.comments)),
     ]
 
 
@@ -58,6 +60,7 @@ def write_report(figures: ServiceFigures, team: TeamFigures, since: dt.date, unt
     _write_csv(out_dir / CSAT_DISTRIBUTION_CSV, ("rating", "ratings"), team.csat_distribution)
     _write_csv(out_dir / CSAT_BY_INTENT_CSV, ("intent", "CSAT average", "ratings"), team.csat_by_intent)
     _write_csv(out_dir / CSAT_BY_FLOW_CSV, ("flow", "CSAT average", "ratings"), team.csat_by_flow)
+    _write_csv(out_dir / COMMENTS_CSV, ("rated at", "rating", "comment (masked)"), team.comments)
     (out_dir / INTENT_CHART).write_bytes(intent_mix_chart(figures.intent_mix[:CHART_INTENTS]))
     (out_dir / CSAT_CHART).write_bytes(csat_chart(team.csat_distribution))
     lines = [
@@ -72,7 +75,7 @@ def write_report(figures: ServiceFigures, team: TeamFigures, since: dt.date, unt
         *(f"- {times} x {message!r}" for message, times in figures.top_fallback_messages),
         "",
         f"Intent mix: {INTENTS_CSV}, chart {INTENT_CHART}. CSAT: {CSAT_DISTRIBUTION_CSV} (chart {CSAT_CHART}),",
-        f"per intent {CSAT_BY_INTENT_CSV}, per flow {CSAT_BY_FLOW_CSV}.",
+        f"per intent {CSAT_BY_INTENT_CSV}, per flow {CSAT_BY_FLOW_CSV}; the ratings' comments {COMMENTS_CSV}.",
     ]
     (out_dir / SUMMARY).write_text("\n".join(lines) + "\n")
 

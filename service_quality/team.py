@@ -27,6 +27,8 @@ class TeamFigures:
     csat_by_flow: List[Tuple[str, float, int]]
     csat_with_human: Optional[float]
     csat_assistant_only: Optional[float]
+    # (when, rating, masked comment), newest first.
+    comments: List[Tuple[str, int, str]]
 
 
 def team_figures(handoffs: Iterable[HandoffInfo], ratings: Iterable[RatingInfo]) -> TeamFigures:
@@ -50,6 +52,11 @@ def team_figures(handoffs: Iterable[HandoffInfo], ratings: Iterable[RatingInfo])
         csat_by_flow=_grouped(((flow, r.rating) for r in ratings for flow in r.flows)),
         csat_with_human=_average(r.rating for r in ratings if r.human_involved),
         csat_assistant_only=_average(r.rating for r in ratings if not r.human_involved),
+        comments=[
+            (r.created_at.strftime("%Y-%m-%d %H:%M"), r.rating, r.comment)
+            for r in sorted(ratings, key=lambda rating: rating.created_at, reverse=True)
+            if r.comment
+        ],
     )
 
 

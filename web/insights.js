@@ -18,7 +18,7 @@ function fillTable(id, header, rows) {
     row.forEach((cell, index) => {
       const td = line.insertCell();
       td.textContent = typeof cell === "number" ? shown(cell) : cell;
-      if (index > 0) td.className = "number";
+      if (index > 0 && typeof cell === "number") td.className = "number";
     });
   }
 }
@@ -41,6 +41,7 @@ async function show(since, until) {
   fillTable("csat-intent", ["Intent", "CSAT", "Ratings"], data.csat_by_intent.map((r) => [r.intent, r.average, r.ratings]));
   fillTable("csat-flow", ["Flow", "CSAT", "Ratings"], data.csat_by_flow.map((r) => [r.flow, r.average, r.ratings]));
   fillTable("fallbacks", ["Message", "Times"], data.top_fallback_messages.map((r) => [r.message, r.times]));
+  fillTable("comments", ["Rated at", "Rating", "Comment"], data.comments.map((r) => [r.rated_at, r.rating, r.comment]));
   $("csat-chart").src = data.charts.csat;
   $("intent-chart").src = data.charts.intent_mix;
 }

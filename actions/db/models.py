@@ -247,6 +247,8 @@ class SatisfactionRating(Base):
     flows = Column(JSON, nullable=False, default=list)
     human_involved = Column(Boolean, nullable=False)
     created_at = Column(DateTime, nullable=False, index=True)
+    # What the customer wrote after rating, masked (actions.satisfaction); None if nothing.
+    comment = Column(Text, nullable=True)
 
 
 class Promotion(Base):
@@ -262,6 +264,16 @@ class Promotion(Base):
     category = Column(String(40))
     valid_from = Column(Date, nullable=False)
     valid_until = Column(Date, nullable=False)
+
+
+class FailedAgentSignIn(Base):
+    """One failed sign-in to the agent console, counted against the username tried (known or not)."""
+
+    __tablename__ = "failed_agent_sign_ins"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, index=True)
+    failed_at = Column(DateTime, nullable=False, index=True)
 
 
 class FailedVerification(Base):

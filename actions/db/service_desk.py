@@ -12,19 +12,29 @@ import statistics
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.db.engine import change_scope, session_scope
-from actions.db.models import OPEN_HANDOFF_STATUSES, Agent, Handoff, SatisfactionRating, SupportTicket
+from actions.db.failure_limits import FailureLimit, block_end, oldest_failure_that_counts
+from actions.db.models import (
+    OPEN_HANDOFF_STATUSES,
+    Agent,
+    FailedAgentSignIn,
+    Handoff,
+    SatisfactionRating,
+    SupportTicket,
+)
 from actions.db.repository import free_reference
 
 # The estimated wait is the median time to an agent's claim over this many recent handoffs of the queue.
 RECENT_HANDOFFS_FOR_WAIT = 20
 # Handoffs older than this say nothing about today's waits.
 WAIT_HISTORY = dt.timedelta(days=14)
+# A rating's comment is kept up to this length; the rest is cut.
+MAX_COMMENT_CHARACTERS = 1000
 # Ticket status as the customer hears it, from the handoff's.
 TICKET_STATUS_OF_HANDOFF = {
     "waiting": "waiting for our team",
@@ -95,6 +105,7 @@ class RatingInfo:
     flows: List[str]
     human_involved: bool
     created_at: dt.datetime
+    comment: Optional[str] = None
 
 
 class ServiceDesk:
@@ -223,6 +234,17 @@ class ServiceDesk:
         except IntegrityError:  # the same rating from another process at the same moment
             return False
 
+    def record_rating_comment(self, conversation_id: str, comment: str) -> bool:
+        """Adds the comment to the conversation's rating; False if it has no rating or a comment
+        already (the first one stays)."""
+        with change_scope(self._engine) as session:
+            result = session.execute(
+                update(SatisfactionRating)
+                .where(SatisfactionRating.conversation_id == conversation_id, SatisfactionRating.comment.is_(None))
+                .values(comment=comment[:MAX_COMMENT_CHARACTERS])
+            )
+            return result.rowcount == 1
+
     # --- the team's side ---
 
     def create_agent(self, username: str, display_name: str, password_hash: str, queues: Sequence[str], now: dt.datetime) -> None:
@@ -240,6 +262,23 @@ class ServiceDesk:
             if agent is None:
                 return None
             return AgentInfo(agent.id, agent.username, agent.display_name, agent.password_hash, list(agent.queues or []))
+
+    def sign_in_blocked_until(self, username: str, now: dt.datetime, limit: FailureLimit) -> Optional[dt.datetime]:
+        """Until when sign-ins as `username` are refused after failed ones, or None."""
+        with session_scope(self._engine) as session:
+            failures = session.execute(
+                select(FailedAgentSignIn.failed_at)
+                .where(FailedAgentSignIn.username == _counted_username(username))
+                .where(FailedAgentSignIn.failed_at > oldest_failure_that_counts(now, limit))
+                .order_by(FailedAgentSignIn.failed_at)
+            ).scalars().all()
+        until = block_end(list(failures), limit)
+        return until if until is not None and until > now else None
+
+    def record_failed_sign_in(self, username: str, now: dt.datetime, limit: FailureLimit) -> None:
+        with change_scope(self._engine) as session:
+            session.execute(delete(FailedAgentSignIn).where(FailedAgentSignIn.failed_at <= oldest_failure_that_counts(now, limit)))
+            session.add(FailedAgentSignIn(username=_counted_username(username), failed_at=now))
 
     def handoffs_for_agent(self, agent: AgentInfo) -> List[HandoffInfo]:
         """The agent's queues' waiting handoffs, oldest first, then the ones the agent holds."""
@@ -265,7 +304,10 @@ class ServiceDesk:
                 .order_by(SatisfactionRating.created_at)
             ).scalars()
             return [
-                RatingInfo(r.conversation_id, r.rating, list(r.intents or []), list(r.flows or []), r.human_involved, r.created_at)
+                RatingInfo(
+                    r.conversation_id, r.rating, list(r.intents or []), list(r.flows or []), r.human_involved, r.created_at,
+                    r.comment,
+                )
                 for r in ratings
             ]
 
@@ -410,3 +452,8 @@ def _ticket_status(ticket: SupportTicket, handoff: Optional[Handoff]) -> TicketS
     else:
         status, queue, updated = TICKET_STATUS_OF_HANDOFF[handoff.status], handoff.queue, handoff.updated_at
     return TicketStatus(ticket.reference, ticket.kind, status, queue, updated, ticket.customer_id, ticket.conversation_id)
+
+
+def _counted_username(username: str) -> str:
+    # As the sign-in looks agents up; cut to the column, so an endless name still counts.
+    return username[:64]

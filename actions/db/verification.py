@@ -9,30 +9,21 @@ counting window are deleted as new failures come in.
 import abc
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import List, Optional
+from typing import Optional
 
 from sqlalchemy import delete, inspect, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db.engine import default_engine, session_scope
+from actions.db.failure_limits import FailureLimit, block_end, oldest_failure_that_counts
 from actions.db.models import Customer, FailedVerification, Order
 from actions.db.repository import is_customer_contact
 
 
 # Stands in for the customer of an order that does not exist; no contact matches it.
 _NOBODY = SimpleNamespace(id=None, email="", phone="")
-
-
-@dataclass(frozen=True)
-class FailureLimit:
-    """`max_failures` failed verifications within `window` block the order number or contact
-    for `window` after the last of them."""
-
-    max_failures: int
-    window: dt.timedelta
 
 
 class VerificationRepository(abc.ABC):
@@ -84,12 +75,12 @@ class SqlVerificationRepository(VerificationRepository):
         with self._session() as session:
             rows = session.execute(
                 select(FailedVerification.order_id, FailedVerification.contact_key, FailedVerification.failed_at)
-                .where(FailedVerification.failed_at > _oldest_that_counts(now, limit))
+                .where(FailedVerification.failed_at > oldest_failure_that_counts(now, limit))
                 .where(or_(FailedVerification.order_id == order_id, FailedVerification.contact_key == contact_key))
             ).all()
         by_order = sorted(failed_at for row_order, _, failed_at in rows if row_order == order_id)
         by_contact = sorted(failed_at for _, row_key, failed_at in rows if row_key == contact_key)
-        ends = [end for end in (_block_end(by_order, limit), _block_end(by_contact, limit)) if end is not None]
+        ends = [end for end in (block_end(by_order, limit), block_end(by_contact, limit)) if end is not None]
         until = max(ends, default=None)
         return until if until is not None and until > now else None
 
@@ -97,25 +88,9 @@ class SqlVerificationRepository(VerificationRepository):
         self, order_id: int, contact_key: str, now: dt.datetime, limit: FailureLimit
     ) -> None:
         with self._session() as session:
-            too_old = FailedVerification.failed_at <= _oldest_that_counts(now, limit)
+            too_old = FailedVerification.failed_at <= oldest_failure_that_counts(now, limit)
             session.execute(delete(FailedVerification).where(too_old))
             session.add(FailedVerification(order_id=order_id, contact_key=contact_key, failed_at=now))
-
-
-def _oldest_that_counts(now: dt.datetime, limit: FailureLimit) -> dt.datetime:
-    # A block in force started at most one window ago, from failures up to one window before that.
-    return now - 2 * limit.window
-
-
-def _block_end(failure_times: List[dt.datetime], limit: FailureLimit) -> Optional[dt.datetime]:
-    """When the latest block these failures (oldest first) caused ends, or None if they caused none."""
-    count = max(limit.max_failures, 1)
-    ends = [
-        failure_times[last] + limit.window
-        for last in range(count - 1, len(failure_times))
-        if failure_times[last] - failure_times[last - count + 1] <= limit.window
-    ]
-    return max(ends, default=None)
 
 
 @functools.lru_cache(maxsize=None)

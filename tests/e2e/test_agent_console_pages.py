@@ -68,10 +68,13 @@ def test_a_person_takes_over_in_the_console_and_the_customer_rates(browser, page
     customer.screenshot(path=str(SCREENSHOTS / "handoff-customer.png"))
     customer.locator(".rw-replies .rw-reply", has_text="5").click()
     bot_says(customer, "Thank you for rating this conversation 5 out of 5!")
+    ask(customer, "Anna was quick and kind")
+    bot_says(customer, "passed your comment on to our team")
     expect(agent.locator("#no-handoffs")).to_be_visible(timeout=REPLY_TIMEOUT_MS)
     agent.goto(page_url + "insights")
     expect(agent.locator("#summary")).to_contain_text("CSAT average (1-5)", timeout=REPLY_TIMEOUT_MS)
     expect(agent.locator("#csat-flow")).to_contain_text("handoff")
+    expect(agent.locator("#comments")).to_contain_text("Anna was quick and kind")
     agent.screenshot(path=str(SCREENSHOTS / "insights.png"), full_page=True)
 
 

@@ -22,6 +22,8 @@ from tests.integration.live import assistant_on_test_shop, page_server
 
 PASSWORD = "correct horse battery staple"
 RATING_PAYLOAD = '/rate_conversation{"rating": "5"}'
+COMMENT = "Anna sorted it out quickly, my email is lea.hoffmann@example.com if you need it"
+MASKED_COMMENT = "Anna sorted it out quickly, my email is l***@example.com if you need it"
 
 
 def create_agent(env, username, name, *queues):
@@ -39,6 +41,7 @@ def servers(tmp_path_factory):
         create_agent(assistant.env, "anna", "Anna")
         create_agent(assistant.env, "ben", "Ben")
         create_agent(assistant.env, "cara", "Cara", "payments")
+        create_agent(assistant.env, "dora", "Dora")
         with page_server(work_dir, assistant.url, env=assistant.env) as page_url:
             yield assistant, page_url.rstrip("/")
 
@@ -145,7 +148,10 @@ async def test_an_agent_takes_over_replies_and_resolves_and_the_customer_rates(s
         replies = customer.unread()
         assert len(replies) == 1, replies
         [thanks] = replies
-        assert thanks["text"] == "Thank you for rating this conversation 5 out of 5!"
+        assert thanks["text"].startswith("Thank you for rating this conversation 5 out of 5!")
+        await customer.say(COMMENT)
+        [kept] = customer.unread()
+        assert kept["text"].startswith("Thank you, I've passed your comment on to our team.")
         # Pressed again, the button is no longer offered: no second rating is stored.
         await customer.say(RATING_PAYLOAD)
         assert "Thank you for rating" not in " ".join(m["text"] for m in customer.unread())
@@ -155,7 +161,23 @@ async def test_an_agent_takes_over_replies_and_resolves_and_the_customer_rates(s
     assert handoff.claimed_at <= handoff.first_agent_reply_at <= handoff.closed_at
     [rating] = [r for r in desk.ratings_between(dt.datetime(2000, 1, 1), dt.datetime(3000, 1, 1))
                 if r.conversation_id == handoff.conversation_id]
-    assert (rating.rating, rating.human_involved, rating.flows) == (5, True, ["handoff"])
+    assert (rating.rating, rating.human_involved, rating.flows, rating.comment) == (5, True, ["handoff"], MASKED_COMMENT)
+
+
+async def test_a_request_after_the_rating_is_served_not_kept_as_a_comment(servers, desk):
+    assistant, _ = servers
+    async with Customer(assistant.url) as customer:
+        await customer.say("which payment methods do you accept?")
+        await customer.say("bye")
+        assert "Rate this conversation" in customer.unread()[-1]["text"]
+        await customer.say(RATING_PAYLOAD)
+        await customer.say("where is my order 100001?")
+        replies = customer.unread()
+        assert "Thank you, I've passed your comment" not in " ".join(m["text"] for m in replies)
+        assert "email" in replies[-1]["text"]  # the order's proof is asked for
+    [rating] = [r for r in desk.ratings_between(dt.datetime(2000, 1, 1), dt.datetime(3000, 1, 1))
+                if r.conversation_id == customer.conversation_id]
+    assert rating.comment is None
 
 
 async def test_two_agents_claiming_at_once_get_one_conversation(servers):
@@ -232,11 +254,31 @@ async def test_wrong_credentials_get_one_answer_and_no_cookie(servers, username,
     assert not agent.http.cookies
 
 
-async def test_the_session_cookie_is_http_only_and_same_site(servers):
+async def test_the_session_cookie_is_http_only_and_same_site_and_secure_behind_https(servers):
     _, page_url = servers
     response = await Agent(page_url).sign_in("anna")
     cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    behind_tls = await Agent(page_url).call(
+        "POST", "session", {"username": "anna", "password": PASSWORD}, headers={"X-Forwarded-Proto": "https"}
+    )
+    assert behind_tls.headers["Set-Cookie"].endswith("; Secure")
+
+
+async def test_repeated_wrong_passwords_block_the_name_even_for_the_right_one(servers):
+    _, page_url = servers
+    for _ in range(5):
+        assert (await Agent(page_url).sign_in("dora", "guess")).status_code == 401
+    agent = Agent(page_url)
+    blocked = await agent.sign_in("dora")
+    assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.json()["error"]
+    assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60
+    assert not agent.http.cookies
+    # Other names are not affected, and unknown names count the same (no hint they exist).
+    assert (await Agent(page_url).sign_in("anna")).status_code == 200
+    for _ in range(5):
+        await Agent(page_url).sign_in("no-such-agent", "guess")
+    assert (await Agent(page_url).sign_in("no-such-agent", "guess")).status_code == 429
 
 
 @pytest.mark.parametrize("body, headers, status", [

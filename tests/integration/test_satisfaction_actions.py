@@ -4,7 +4,7 @@ import pytest
 
 from actions import clock
 from actions.db.service_desk import ServiceDesk
-from actions.satisfaction import ActionAskSatisfaction, ActionRecordRating, ActionSayGoodbye
+from actions.satisfaction import ActionAskSatisfaction, ActionRecordRating, ActionRecordRatingComment, ActionSayGoodbye
 from tests.conftest import make_tracker, responses, user_event
 from tests.shop_factory import NOW
 
@@ -92,3 +92,48 @@ async def test_a_rating_after_an_agent_took_over_says_so(desk, dispatcher, domai
 async def test_a_rating_word_before_the_question_is_not_a_rating(desk, dispatcher, domain):
     assert await rate(dispatcher, domain, "rate you", asked=False) == []
     assert responses(dispatcher) == ["utter_rating_not_asked"]
+
+
+RATED = TRACKING + [
+    user_event("/rate_conversation", "rate_conversation", [{"entity": "rating", "value": "3"}]),
+    {"event": "action", "name": "action_record_rating"},
+]
+
+
+async def comment(dispatcher, domain, text, intent, events=RATED):
+    tracker = make_tracker(events + [user_event(text, intent)], {"satisfaction_asked": True})
+    return await ActionRecordRatingComment().run(dispatcher, tracker, domain)
+
+
+async def test_what_follows_the_rating_is_kept_masked_as_its_comment(desk, dispatcher, domain):
+    await rate(dispatcher, domain, "/rate_conversation", [{"entity": "rating", "value": "3"}])
+    await comment(dispatcher, domain, "slow answers, write to mia.lang@example.com", "complaint")
+    assert responses(dispatcher) == ["utter_rating_thanks", "utter_rating_comment_thanks"]
+    [rating] = desk.ratings_between(NOW, NOW.replace(year=NOW.year + 1))
+    assert rating.comment == "slow answers, write to m***@example.com"
+
+
+async def test_no_to_the_comment_keeps_none(desk, dispatcher, domain):
+    await rate(dispatcher, domain, "/rate_conversation", [{"entity": "rating", "value": "5"}])
+    await comment(dispatcher, domain, "no thanks", "deny")
+    assert responses(dispatcher) == ["utter_rating_thanks", "utter_rating_comment_skipped"]
+    assert desk.ratings_between(NOW, NOW.replace(year=NOW.year + 1))[0].comment is None
+
+
+async def test_without_a_rating_the_message_is_answered_as_anywhere_else(desk, dispatcher, domain):
+    await comment(dispatcher, domain, "you are a nice bot", "thank")
+    assert responses(dispatcher) == ["utter_you_are_welcome"]
+    assert desk.ratings_between(NOW, NOW.replace(year=NOW.year + 1)) == []
+
+
+async def test_a_second_comment_is_answered_not_kept(desk, dispatcher, domain):
+    await rate(dispatcher, domain, "/rate_conversation", [{"entity": "rating", "value": "4"}])
+    await comment(dispatcher, domain, "quick and friendly", "chitchat")
+    await comment(dispatcher, domain, "what's the weather", "out_of_scope")
+    assert responses(dispatcher)[-1] == "utter_out_of_scope"
+    assert desk.ratings_between(NOW, NOW.replace(year=NOW.year + 1))[0].comment == "quick and friendly"
+
+
+async def test_a_comment_when_the_shop_database_is_down_gets_an_apology(unreachable_shop_database, dispatcher, domain):
+    assert await comment(dispatcher, domain, "fine overall", "chitchat") == []
+    assert responses(dispatcher) == ["utter_shop_unavailable"]

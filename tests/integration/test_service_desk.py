@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from actions.db.engine import session_scope
 from actions.db.models import Handoff, SatisfactionRating, SupportTicket
-from actions.db.service_desk import ServiceDesk
+from actions.db.failure_limits import FailureLimit
+from actions.db.service_desk import MAX_COMMENT_CHARACTERS, ServiceDesk
 from tests.shop_factory import NOW, add_customer
 
 TICKET_REFERENCE = re.compile(r"^TCK-\d{6}$")
@@ -235,6 +236,32 @@ def test_a_conversation_is_rated_once(desk, shop_engine):
     assert (rating.rating, rating.intents, rating.flows, rating.human_involved) == (4, ["track_order"], ["order_request_form"], False)
     with session_scope(shop_engine) as session:
         assert session.scalar(select(func.count()).select_from(SatisfactionRating)) == 1
+
+
+def test_failed_sign_ins_block_a_name_for_the_window_after_the_last(desk):
+    limit = FailureLimit(3, dt.timedelta(minutes=15))
+    for minute in (0, 5, 10):
+        assert desk.sign_in_blocked_until("anna", NOW + minute * MINUTE, limit) is None
+        desk.record_failed_sign_in("anna", NOW + minute * MINUTE, limit)
+    assert desk.sign_in_blocked_until("anna", NOW + 11 * MINUTE, limit) == NOW + 25 * MINUTE
+    assert desk.sign_in_blocked_until("ben", NOW + 11 * MINUTE, limit) is None
+    assert desk.sign_in_blocked_until("anna", NOW + 25 * MINUTE, limit) is None
+
+
+def test_failed_sign_ins_spread_wider_than_the_window_do_not_block(desk):
+    limit = FailureLimit(3, dt.timedelta(minutes=15))
+    for minute in (0, 10, 20, 30):
+        desk.record_failed_sign_in("anna", NOW + minute * MINUTE, limit)
+    assert desk.sign_in_blocked_until("anna", NOW + 31 * MINUTE, limit) is None
+
+
+def test_a_rating_takes_one_comment_and_only_after_the_rating(desk):
+    assert not desk.record_rating_comment("conv-a", "no rating yet")
+    desk.record_rating("conv-a", 2, [], [], False, NOW)
+    assert desk.record_rating_comment("conv-a", "x" * 5000)
+    assert not desk.record_rating_comment("conv-a", "a second thought")
+    [rating] = desk.ratings_between(NOW - MINUTE, NOW + MINUTE)
+    assert rating.comment == "x" * MAX_COMMENT_CHARACTERS
 
 
 @pytest.mark.parametrize("rating", [0, 6, -1])

@@ -102,6 +102,8 @@ def fill_desk(desk: ServiceDesk) -> None:
         ("r0", 1, ["greet"], [], False, 20),
     ):
         desk.record_rating(conversation, rating, intents, flows, human, local(day, 0, 10 if conversation == "r0" else 11))
+    desk.record_rating_comment("r2", "the agent took ages")
+    desk.record_rating_comment("r0", "outside the range")
 
 
 # By hand: 4 conversations with 8 customer turns; 3 handed off; 3 turns fell back; response
@@ -124,6 +126,7 @@ EXPECTED_SUMMARY = {
     "CSAT average (1-5)": f"{11 / 3}",
     "CSAT with a person involved": "3",
     "CSAT with the assistant only": "5",
+    "ratings with a comment": "1",
 }
 EXPECTED_INTENTS = {"nlu_fallback": "2", "greet": "1", "track_order": "1", "contact_human_agent": "2", "out_of_scope": "1", "complaint": "1"}
 
@@ -185,6 +188,8 @@ def test_the_report_gives_the_figures_worked_out_by_hand(filled_store_url, shop_
     assert csv_table(tmp_path / "report" / "csat_by_intent.csv") == [
         ["contact_human_agent", 3.0, 2], ["track_order", 4.5, 2], ["greet", 5.0, 1]]
     assert csv_table(tmp_path / "report" / "csat_by_flow.csv") == [["handoff", 3.0, 2], ["order_request_form", 4.5, 2]]
+    with (tmp_path / "report" / "rating_comments.csv").open() as file:
+        assert [row[1:] for row in csv.reader(file)] == [["rating", "comment (masked)"], ["2", "the agent took ages"]]
     assert "lea@example.com" not in done.stdout and "| handoff rate | 0.750 |" in done.stdout
 
 

@@ -12,6 +12,7 @@ from actions.support import wait_text
 from agent_console import sessions
 from agent_console.history import conversation_messages
 from agent_console.passwords import hash_password, password_matches
+from service_quality.conversations import conversations_from_events
 from service_quality.team import team_figures
 from tests.conftest import make_tracker, user_event
 
@@ -103,9 +104,25 @@ def test_team_figures_by_hand():
         return HandoffInfo("TCK-100000", "c", "orders", reason, status, "", None, None, start, claimed, reply, None, None)
 
     handoffs = [handoff("asked", "resolved", 40), handoff("fallback", "cancelled"), handoff("complaint", "waiting")]
-    ratings = [RatingInfo("a", 4, ["track_order"], [], False, start), RatingInfo("b", 2, ["track_order"], ["handoff"], True, start)]
+    ratings = [
+        RatingInfo("a", 4, ["track_order"], [], False, start, "quick"),
+        RatingInfo("b", 2, ["track_order"], ["handoff"], True, start + dt.timedelta(minutes=5), "slow"),
+        RatingInfo("c", 3, [], [], False, start + dt.timedelta(minutes=9)),
+    ]
     team = team_figures(handoffs, ratings)
     assert (team.handoffs, team.claimed, team.abandoned, team.first_reply_p50_seconds) == (2, 1, 1, 40)
-    assert (team.ratings, team.csat_average, team.csat_with_human, team.csat_assistant_only) == (2, 3, 2, 4)
-    assert team.csat_distribution == [(1, 0), (2, 1), (3, 0), (4, 1), (5, 0)]
+    assert (team.ratings, team.csat_average, team.csat_with_human, team.csat_assistant_only) == (3, 3, 2, 3.5)
+    assert team.csat_distribution == [(1, 0), (2, 1), (3, 1), (4, 1), (5, 0)]
     assert team.csat_by_intent == [("track_order", 3.0, 2)] and team.csat_by_flow == [("handoff", 2.0, 1)]
+    assert team.comments == [("2026-12-01 09:05", 2, "slow"), ("2026-12-01 09:00", 4, "quick")]
+
+
+def test_a_rating_comment_nlu_did_not_understand_is_no_fallback():
+    events = [
+        {"event": "user", "text": "asdf", "timestamp": 1.0, "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "action", "name": "action_handle_nlu_fallback", "timestamp": 1.1},
+        {"event": "user", "text": "the bot was slow", "timestamp": 2.0, "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "action", "name": "action_record_rating_comment", "timestamp": 2.1},
+    ]
+    [conversation] = conversations_from_events(("c", event) for event in events)
+    assert [turn.fell_back for turn in conversation.turns] == [True, False]
