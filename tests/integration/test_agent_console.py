@@ -187,7 +187,9 @@ async def test_two_agents_claiming_at_once_get_one_conversation(servers):
         reference = customer.unread()[0]["text"].split("reference ")[1][:10]
         anna, ben = await signed_in(page_url, "anna"), await signed_in(page_url, "ben")
         answers = await asyncio.gather(*(agent.call("POST", f"handoffs/{reference}/claim", {}) for agent in (anna, ben)))
-        assert sorted(a.status_code for a in answers) == [200, 409]
+        # The loser lost the race (409) or, looking later, no longer sees another agent's handoff (404).
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses[0] == 200 and statuses[1] in (404, 409), statuses
         winner = (anna, ben)[[a.status_code for a in answers].index(200)]
         assert (await customer.next_message())["text"].startswith(("Anna: ", "Ben: "))
         assert customer.unread() == []
