@@ -4,7 +4,7 @@ sign-in (per username) count their failures this way."""
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Iterable, List, Optional
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,14 @@ def oldest_failure_that_counts(now: dt.datetime, limit: FailureLimit) -> dt.date
     return now - 2 * limit.window
 
 
-def block_end(failure_times: List[dt.datetime], limit: FailureLimit) -> Optional[dt.datetime]:
+def blocked_until(failure_series: Iterable[List[dt.datetime]], limit: FailureLimit, now: dt.datetime) -> Optional[dt.datetime]:
+    """Until when the latest block that any of these failure series (each oldest first) caused
+    lasts, or None if none is in force at `now`."""
+    until = max((end for end in (_block_end(times, limit) for times in failure_series) if end is not None), default=None)
+    return until if until is not None and until > now else None
+
+
+def _block_end(failure_times: List[dt.datetime], limit: FailureLimit) -> Optional[dt.datetime]:
     """When the latest block these failures (oldest first) caused ends, or None if they caused none."""
     count = max(limit.max_failures, 1)
     ends = [

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.db.engine import change_scope, session_scope
-from actions.db.failure_limits import FailureLimit, block_end, oldest_failure_that_counts
+from actions.db.failure_limits import FailureLimit, blocked_until, oldest_failure_that_counts
 from actions.db.models import (
     OPEN_HANDOFF_STATUSES,
     Agent,
@@ -272,8 +272,7 @@ class ServiceDesk:
                 .where(FailedAgentSignIn.failed_at > oldest_failure_that_counts(now, limit))
                 .order_by(FailedAgentSignIn.failed_at)
             ).scalars().all()
-        until = block_end(list(failures), limit)
-        return until if until is not None and until > now else None
+        return blocked_until([list(failures)], limit, now)
 
     def record_failed_sign_in(self, username: str, now: dt.datetime, limit: FailureLimit) -> None:
         with change_scope(self._engine) as session:
@@ -456,4 +455,4 @@ def _ticket_status(ticket: SupportTicket, handoff: Optional[Handoff]) -> TicketS
 
 def _counted_username(username: str) -> str:
     # As the sign-in looks agents up; cut to the column, so an endless name still counts.
-    return username[:64]
+    return username[:FailedAgentSignIn.username.type.length]

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db.engine import default_engine, session_scope
-from actions.db.failure_limits import FailureLimit, block_end, oldest_failure_that_counts
+from actions.db.failure_limits import FailureLimit, blocked_until, oldest_failure_that_counts
 from actions.db.models import Customer, FailedVerification, Order
 from actions.db.repository import is_customer_contact
 
@@ -80,9 +80,7 @@ class SqlVerificationRepository(VerificationRepository):
             ).all()
         by_order = sorted(failed_at for row_order, _, failed_at in rows if row_order == order_id)
         by_contact = sorted(failed_at for _, row_key, failed_at in rows if row_key == contact_key)
-        ends = [end for end in (block_end(by_order, limit), block_end(by_contact, limit)) if end is not None]
-        until = max(ends, default=None)
-        return until if until is not None and until > now else None
+        return blocked_until([by_order, by_contact], limit, now)
 
     def record_failed_verification(
         self, order_id: int, contact_key: str, now: dt.datetime, limit: FailureLimit
