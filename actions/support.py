@@ -137,19 +137,22 @@ class ActionAcknowledgeStop(Action):
 
 
 class ActionHandoffTimeout(Action):
-    """The handoff's reminder: if no agent took the conversation, offer a callback or an email."""
+    """The handoff's reminder (or the agent console's sweep, when a restart lost the reminder):
+    if no agent took the conversation, offer a callback or an email, once."""
 
     def name(self) -> Text:
         return "action_handoff_timeout"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         try:
-            place = await ask_shop(service_desk().waiting_handoff, tracker.sender_id, clock.now())
+            place = await change_shop(service_desk().offer_follow_up, tracker.sender_id, clock.now())
+            waiting = place or await ask_shop(service_desk().waiting_handoff, tracker.sender_id, clock.now())
         except ShopUnavailable:
             return []
         if place is None:
-            # Taken, cancelled or closed meanwhile: nothing left for "never mind" to cancel.
-            return [SlotSet(HANDOFF_TICKET_SLOT, None)]
+            # Offered already (the customer is not asked twice), or taken, cancelled or closed
+            # meanwhile: then nothing is left for "never mind" to cancel.
+            return [] if waiting else [SlotSet(HANDOFF_TICKET_SLOT, None)]
         dispatcher.utter_message(response="utter_handoff_timeout", queue=queue_title(place.queue), reference=place.reference)
         return []
 

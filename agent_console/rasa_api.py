@@ -1,6 +1,6 @@
 """The Rasa server's HTTP API as the agent console uses it (Rasa runs with --enable-api and
 --jwt-secret): read a conversation, pause it for the agent, send the agent's messages to the
-customer's channel, resume it and run an action. Each call carries a short-lived JWT with
+customer's channel, resume it, run an action and trigger an intent. Each call carries a short-lived JWT with
 Rasa's admin role, signed with RASA_JWT_SECRET."""
 
 import time
@@ -71,6 +71,12 @@ class RasaApi:
 
     def resume(self, conversation_id: str, agent_name: str, farewell: str) -> None:
         self.append(conversation_id, [agent_message(agent_name, farewell), {"event": "resume"}])
+
+    def trigger_intent(self, conversation_id: str, intent: str) -> None:
+        """As if the customer had sent the intent (a reminder's way in): the assistant answers
+        on the customer's channel."""
+        params = {"output_channel": OUTPUT_CHANNEL}
+        self._call("POST", self._path(conversation_id, "trigger_intent"), params=params, json={"name": intent})
 
     def run_action(self, conversation_id: str, action: str) -> None:
         """Runs the action, then listens, as after any turn of the assistant (Rasa's `execute`

@@ -1,5 +1,6 @@
 """Serves the chat page, web/ with its npm packages, over HTTP, with the same security headers
-as deploy/nginx, and the agent console (/agent and /insights, their API under /agent/api/):
+as deploy/nginx, and the agent console (/agent and /insights, their API under /agent/api/, and
+the sweep that offers a callback when a handoff's reminder was lost):
 serve_web.py [--port 8080] [--bind ADDRESS] [--rasa-url URL] [--allow-rasa-url URL ...] [--rasa-api-url URL ...]."""
 
 import argparse
@@ -15,6 +16,7 @@ from typing import BinaryIO, Dict, List, Optional
 from actions import clock, config
 from actions.db.failure_limits import FailureLimit
 from actions.db.service_desk import ServiceDesk
+from agent_console.handoff_timeouts import HandoffTimeoutSweep
 from agent_console.rasa_api import RasaApi
 from agent_console.routes import AgentConsole, Response, error
 
@@ -181,6 +183,10 @@ def main() -> None:
         "answers; default: --rasa-url)",
     )
     args = parser.parse_args()
+    console = agent_console(args.rasa_api_url or [args.rasa_url])
+    if console is not None:
+        timeout = dt.timedelta(minutes=config.handoff_timeout_minutes())
+        HandoffTimeoutSweep(console.desk, console.rasa, timeout, clock.now).start()
     handler = functools.partial(
         PageRequestHandler,
         directory=str(WEB_DIR),
@@ -189,7 +195,7 @@ def main() -> None:
             "Content-Security-Policy": content_security_policy([args.rasa_url, *args.allow_rasa_url]),
         },
         location=location_script(args.rasa_url, args.allow_rasa_url),
-        console=agent_console(args.rasa_api_url or [args.rasa_url]),
+        console=console,
     )
     with ThreadingHTTPServer((args.bind, args.port), handler) as server:
         try:

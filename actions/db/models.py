@@ -220,6 +220,16 @@ class Handoff(Base):
     updated_at = Column(DateTime, nullable=False)
 
 
+class HandoffTimeoutOffer(Base):
+    """The callback-or-email offer made once to a customer whose handoff no agent took in time:
+    the row's key makes Rasa's reminder and the agent console's sweep offer it only once."""
+
+    __tablename__ = "handoff_timeout_offers"
+
+    handoff_id = Column(ForeignKey("handoffs.id"), primary_key=True)
+    offered_at = Column(DateTime, nullable=False)
+
+
 class Agent(Base):
     """A person of the shop's team who signs in to the agent console."""
 

@@ -24,6 +24,7 @@ from actions.db.models import (
     Agent,
     FailedAgentSignIn,
     Handoff,
+    HandoffTimeoutOffer,
     SatisfactionRating,
     SupportTicket,
 )
@@ -165,6 +166,39 @@ class ServiceDesk:
         with session_scope(self._engine) as session:
             handoff = _open_handoff(session, conversation_id)
             return _place(session, handoff, now) if handoff is not None and handoff.status == "waiting" else None
+
+    def offer_follow_up(self, conversation_id: str, now: dt.datetime) -> Optional[HandoffPlace]:
+        """Marks the conversation's waiting handoff as offered a callback or an email; its place,
+        or None if it no longer waits or was offered one already (the first offer stays)."""
+        try:
+            with change_scope(self._engine) as session:
+                handoff = _open_handoff(session, conversation_id)
+                if handoff is None or handoff.status != "waiting" or session.get(HandoffTimeoutOffer, handoff.id):
+                    return None
+                session.add(HandoffTimeoutOffer(handoff_id=handoff.id, offered_at=now))
+                session.flush()
+                return _place(session, handoff, now)
+        except IntegrityError:  # the same offer from another process at the same moment
+            return None
+
+    def handoffs_overdue(self, requested_before: dt.datetime) -> List[str]:
+        """The conversations whose handoff has waited since before the given time and was never
+        offered a callback or an email, oldest first."""
+        with session_scope(self._engine) as session:
+            return list(
+                session.execute(
+                    select(Handoff.conversation_id)
+                    .outerjoin(HandoffTimeoutOffer, HandoffTimeoutOffer.handoff_id == Handoff.id)
+                    .where(
+                        Handoff.status == "waiting",
+                        Handoff.reason != "complaint",
+                        Handoff.conversation_id.isnot(None),
+                        Handoff.requested_at <= requested_before,
+                        HandoffTimeoutOffer.handoff_id.is_(None),
+                    )
+                    .order_by(Handoff.requested_at)
+                ).scalars()
+            )
 
     def record_follow_up(self, conversation_id: str, follow_up: str, now: dt.datetime) -> Optional[str]:
         """Stores the customer's choice (callback or email) on the open handoff; its reference, or None."""

@@ -8,12 +8,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
 import requests
 import socketio
 
+from actions import clock
 from actions.db.engine import make_engine
 from actions.db.service_desk import ServiceDesk
 from agent_console import sessions
@@ -423,3 +425,40 @@ async def test_nobody_free_in_time_offers_a_callback_and_keeps_the_ticket(impati
     handoff = desk.handoff(reference)
     assert (handoff.status, handoff.follow_up) == ("waiting", "callback")
     engine.dispose()
+
+
+def test_a_reminder_lost_to_a_crash_is_offered_by_the_console_sweep(impatient_assistant, tmp_path):
+    """Rasa keeps reminders in its process: killed before it fired, the handoff's reminder is
+    gone, and the console server's sweep makes the offer instead, once."""
+    engine = make_engine(impatient_assistant.env["COMMERCE_DB_URL"])
+    desk = ServiceDesk(engine)
+    name = f"rest-{uuid.uuid4().hex[:6]}"
+    reference = impatient_assistant.say("I want to talk to a human", name)[0].split("reference ")[1][:10]
+    impatient_assistant.rasa.kill()
+    conversation_id = impatient_assistant.conversation_ids[name]
+    assert desk.waiting_handoff(conversation_id, clock.now()) is not None
+    assert desk.handoffs_overdue(clock.now() + dt.timedelta(days=1)).count(conversation_id) == 1, (
+        "the reminder came before the crash: this test needs it lost"
+    )
+    impatient_assistant.rasa.start()
+    with page_server(tmp_path, impatient_assistant.url, env=impatient_assistant.env):
+        offers = wait_for_offers(impatient_assistant, conversation_id)
+    assert len(offers) == 1 and reference in offers[0]["text"]
+    assert [reply["payload"] for reply in offers[0]["buttons"]] == [
+        '/choose_follow_up{"follow_up": "callback"}', '/choose_follow_up{"follow_up": "email"}'
+    ]
+    assert desk.handoffs_overdue(clock.now() + dt.timedelta(days=1)).count(conversation_id) == 0
+    assert desk.handoff(reference).status == "waiting"
+    engine.dispose()
+
+
+def wait_for_offers(assistant, conversation_id):
+    """The REST customer's pending messages once one offers a callback (polled, as a REST client does)."""
+    deadline = time.monotonic() + REPLY_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        messages = rest_messages(assistant, conversation_id).json()
+        offers = [message for message in messages if "still busy" in message.get("text", "")]
+        if offers:
+            return offers
+        time.sleep(0.5)  # polling for a condition, not waiting in its place
+    raise AssertionError(f"no callback offer within {REPLY_LIMIT_SECONDS} s")

@@ -440,6 +440,14 @@ async def test_timeout_offers_a_callback_or_email_while_still_waiting(store, sho
     assert dispatcher.messages[-1]["reference"] == dispatcher.messages[0]["reference"]
 
 
+async def test_timeout_offers_once_when_the_reminder_and_the_sweep_both_come(store, shop_engine, dispatcher, domain):
+    await hand_off(dispatcher, domain)
+    await timeout(dispatcher, domain)
+    # The console's sweep after a lost reminder, or a second reminder from asking twice.
+    assert await timeout(dispatcher, domain) == []
+    assert sent(dispatcher, domain) == ["utter_handoff_queued", "utter_handoff_wait", "utter_handoff_timeout"]
+
+
 async def test_timeout_says_nothing_once_the_handoff_ended(store, shop_engine, dispatcher, domain):
     await hand_off(dispatcher, domain)
     ServiceDesk(shop_engine).cancel_handoff("test-customer", NOW)

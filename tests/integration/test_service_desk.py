@@ -118,6 +118,31 @@ def test_follow_up_choice_is_kept_on_the_open_handoff(desk):
     assert desk.record_follow_up("conv-b", "email", NOW) is None
 
 
+def test_a_handoff_is_offered_a_follow_up_once_and_only_while_it_waits(desk):
+    place = queue(desk, "conv-a")
+    offered = desk.offer_follow_up("conv-a", NOW + 10 * MINUTE)
+    assert (offered.reference, offered.queue) == (place.reference, "orders")
+    assert desk.offer_follow_up("conv-a", NOW + 11 * MINUTE) is None
+    assert desk.waiting_handoff("conv-a", NOW + 11 * MINUTE).reference == place.reference
+    anna = add_agent(desk, "anna")
+    queue(desk, "conv-b")
+    assert desk.claim_handoff(desk.waiting_handoff("conv-b", NOW).reference, anna.agent_id, NOW + MINUTE)
+    assert desk.offer_follow_up("conv-b", NOW + 10 * MINUTE) is None
+    assert desk.offer_follow_up("conv-nobody", NOW) is None
+
+
+def test_overdue_handoffs_are_the_waiting_ones_never_offered_a_follow_up(desk):
+    queue(desk, "late", NOW - 20 * MINUTE)
+    queue(desk, "later", NOW - 15 * MINUTE)
+    queue(desk, "offered", NOW - 30 * MINUTE)
+    desk.offer_follow_up("offered", NOW - 19 * MINUTE)
+    queue(desk, "cancelled", NOW - 30 * MINUTE)
+    desk.cancel_handoff("cancelled", NOW - 25 * MINUTE)
+    desk.file_complaint("a complaint", NOW - 30 * MINUTE, "complaining", None, None)
+    queue(desk, "recent", NOW - 5 * MINUTE)
+    assert desk.handoffs_overdue(NOW - 10 * MINUTE) == ["late", "later"]
+
+
 # --- agents' claims, replies and closing ---
 
 def test_only_one_of_two_agents_claims_a_conversation(desk):
