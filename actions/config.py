@@ -186,6 +186,13 @@ def agent_session_minutes() -> float:
     return float(os.environ.get("AGENT_SESSION_MINUTES") or 480)
 
 
+def agent_away_minutes() -> float:
+    """How long an agent's console may stay silent (closed, or the computer asleep) before the
+    conversations they hold go back to their queues (AGENT_AWAY_MINUTES, default 5; the open
+    console asks every few seconds)."""
+    return float(os.environ.get("AGENT_AWAY_MINUTES") or 5)
+
+
 def agent_sign_in_max_failures() -> int:
     """Failed sign-ins as one username within AGENT_SIGN_IN_BLOCK_MINUTES that refuse every
     sign-in as it for that long (AGENT_SIGN_IN_MAX_FAILURES, default 5)."""

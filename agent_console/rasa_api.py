@@ -78,6 +78,10 @@ class RasaApi:
         params = {"output_channel": OUTPUT_CHANNEL}
         self._call("POST", self._path(conversation_id, "trigger_intent"), params=params, json={"name": intent})
 
+    def resume_without_agent(self, conversation_id: str, text: str) -> None:
+        """The assistant takes the conversation back, with the assistant's message, not an agent's."""
+        self.append(conversation_id, [{"event": "bot", "text": text}, {"event": "resume"}])
+
     def run_action(self, conversation_id: str, action: str) -> None:
         """Runs the action, then listens, as after any turn of the assistant (Rasa's `execute`
         stops after the action; without the listen, the rules would not read the next message)."""

@@ -2,7 +2,9 @@
 
     POST   /agent/api/session                      sign in: {"username", "password"} -> cookie
                                                    (429 after repeated failures for the name)
-    DELETE /agent/api/session                      sign out
+    DELETE /agent/api/session                      sign out; the agent's conversations go back to
+                                                   their queues (as when the console stays away
+                                                   AGENT_AWAY_MINUTES: agent_console/sweep.py)
     GET    /agent/api/handoffs                     the agent's queues' waiting handoffs and their own
     GET    /agent/api/handoffs/<ref>/messages      the conversation, personal data masked
     POST   /agent/api/handoffs/<ref>/claim         take it (409 if someone else did, or it ended)
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from actions.db.failure_limits import FailureLimit
-from actions.db.service_desk import AgentInfo, HandoffInfo, ServiceDesk
+from actions.db.service_desk import AgentInfo, HandoffInfo, ReturnedHandoff, ServiceDesk
 from service_quality.figures import ServiceFigures
 from service_quality.report import CHART_INTENTS, ReportUnavailable, csat_chart, intent_mix_chart, summary_rows
 from service_quality.team import TeamFigures
@@ -45,6 +47,12 @@ GREETING = "Hi, I'm {name} from the Brightcart team. I've read our conversation 
 HAND_BACK = "I'm handing you back to the assistant now. Just write here if you need us again."
 RESOLVED = "Glad we could sort this out. Thank you for your patience!"
 RESOLVE_ACTION = "action_ask_satisfaction"
+# To a customer whose agent signed out or left: the handoff is waiting again, and meanwhile the
+# assistant answers (as before any agent took it).
+BACK_IN_QUEUE = (
+    "{name} had to leave, so you're back in the queue for {queue}, ahead of everyone who asked "
+    "after you. Until a colleague picks up, I'm here to help; say \"never mind\" to leave the queue."
+)
 INSIGHTS_DAYS = 30
 # The newest rating comments /insights lists; the report's CSV has all of them.
 INSIGHTS_COMMENTS = 20
@@ -98,11 +106,12 @@ class AgentConsole:
             if method == "POST":
                 return self.sign_in(data, https)
             if method == "DELETE":
-                return Response(200, {"signed_out": True}, [("Set-Cookie", _cookie_header("", 0, https))])
+                return self.sign_out(headers.get("cookie"), https)
             return error(405, "use POST or DELETE")
         agent = self.signed_in_agent(headers.get("cookie"))
         if agent is None:
             return error(401, "sign in first")
+        self.desk.note_agent_seen(agent.agent_id, self.now())
         if path == "/agent/api/insights" and method == "GET":
             return self.insights(query or {})
         if path == "/agent/api/handoffs" and method == "GET":
@@ -147,6 +156,26 @@ class AgentConsole:
         token = sessions.issue(self.session_secret, agent.username, self.session_minutes)
         cookie = _cookie_header(token, int(self.session_minutes * 60), https)
         return Response(200, {"agent": _agent_view(agent)}, [("Set-Cookie", cookie)])
+
+    def sign_out(self, cookie_header: Optional[str], https: bool) -> Response:
+        """Ends the session; the conversations the agent held go back to their queues."""
+        agent = self.signed_in_agent(cookie_header)
+        if agent is not None:
+            self.return_to_queue(self.desk.return_claims_of(agent.agent_id, self.now()))
+        return Response(200, {"signed_out": True}, [("Set-Cookie", _cookie_header("", 0, https))])
+
+    def return_to_queue(self, returned: List[ReturnedHandoff]) -> None:
+        """Tells each customer their conversation is back in its queue, and lets the assistant
+        answer again. A Rasa server that does not answer leaves that conversation paused until
+        the next agent claims it (logged)."""
+        for handoff in returned:
+            if not handoff.conversation_id:
+                continue
+            text = BACK_IN_QUEUE.format(name=handoff.agent_name, queue=queue_title(handoff.queue))
+            try:
+                self.rasa.resume_without_agent(handoff.conversation_id, text)
+            except RasaApiError as failure:
+                logger.error("agent console: %s returned to its queue, but %s", handoff.reference, failure)
 
     def insights(self, query: Dict[str, str]) -> Response:
         today = self.now().date()

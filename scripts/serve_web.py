@@ -1,6 +1,6 @@
 """Serves the chat page, web/ with its npm packages, over HTTP, with the same security headers
 as deploy/nginx, and the agent console (/agent and /insights, their API under /agent/api/, and
-the sweep that offers a callback when a handoff's reminder was lost):
+its sweep: agent_console/sweep.py):
 serve_web.py [--port 8080] [--bind ADDRESS] [--rasa-url URL] [--allow-rasa-url URL ...] [--rasa-api-url URL ...]."""
 
 import argparse
@@ -16,9 +16,9 @@ from typing import BinaryIO, Dict, List, Optional
 from actions import clock, config
 from actions.db.failure_limits import FailureLimit
 from actions.db.service_desk import ServiceDesk
-from agent_console.handoff_timeouts import HandoffTimeoutSweep
 from agent_console.rasa_api import RasaApi
 from agent_console.routes import AgentConsole, Response, error
+from agent_console.sweep import ConsoleSweep
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 LOCATION_SCRIPT_PATH = "/assistant-location.js"
@@ -185,8 +185,8 @@ def main() -> None:
     args = parser.parse_args()
     console = agent_console(args.rasa_api_url or [args.rasa_url])
     if console is not None:
-        timeout = dt.timedelta(minutes=config.handoff_timeout_minutes())
-        HandoffTimeoutSweep(console.desk, console.rasa, timeout, clock.now).start()
+        handoff_timeout = dt.timedelta(minutes=config.handoff_timeout_minutes())
+        ConsoleSweep(console, handoff_timeout, dt.timedelta(minutes=config.agent_away_minutes())).start()
     handler = functools.partial(
         PageRequestHandler,
         directory=str(WEB_DIR),

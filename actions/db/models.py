@@ -276,6 +276,16 @@ class Promotion(Base):
     valid_until = Column(Date, nullable=False)
 
 
+class AgentPresence(Base):
+    """When an agent's console last asked the server anything: the conversations of an agent
+    away longer than AGENT_AWAY_MINUTES go back to their queues."""
+
+    __tablename__ = "agent_presence"
+
+    agent_id = Column(ForeignKey("agents.id"), primary_key=True)
+    last_seen_at = Column(DateTime, nullable=False)
+
+
 class FailedAgentSignIn(Base):
     """One failed sign-in to the agent console, counted against the username tried (known or not)."""
 

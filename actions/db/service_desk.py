@@ -22,6 +22,7 @@ from actions.db.failure_limits import FailureLimit, blocked_until, oldest_failur
 from actions.db.models import (
     OPEN_HANDOFF_STATUSES,
     Agent,
+    AgentPresence,
     FailedAgentSignIn,
     Handoff,
     HandoffTimeoutOffer,
@@ -34,6 +35,8 @@ from actions.db.repository import free_reference
 RECENT_HANDOFFS_FOR_WAIT = 20
 # Handoffs older than this say nothing about today's waits.
 WAIT_HISTORY = dt.timedelta(days=14)
+# An agent's presence is written at most this often (the console asks every few seconds).
+PRESENCE_RESOLUTION = dt.timedelta(seconds=30)
 # A rating's comment is kept up to this length; the rest is cut.
 MAX_COMMENT_CHARACTERS = 1000
 # Ticket status as the customer hears it, from the handoff's.
@@ -76,6 +79,16 @@ class HandoffInfo:
     first_agent_reply_at: Optional[dt.datetime]
     closed_at: Optional[dt.datetime]
     follow_up: Optional[str]
+
+
+@dataclass(frozen=True)
+class ReturnedHandoff:
+    """A conversation put back in its queue because its agent left."""
+
+    reference: str
+    conversation_id: Optional[str]
+    queue: str
+    agent_name: str
 
 
 @dataclass(frozen=True)
@@ -362,6 +375,57 @@ class ServiceDesk:
             handoff = _held_by(session, reference, agent_id)
             if handoff is not None:
                 handoff.status, handoff.agent_id, handoff.claimed_at, handoff.updated_at = "waiting", None, None, now
+
+    def note_agent_seen(self, agent_id: int, now: dt.datetime) -> None:
+        """Records that the agent's console is open (written at most every PRESENCE_RESOLUTION)."""
+        with session_scope(self._engine) as session:
+            seen = session.get(AgentPresence, agent_id)
+            if seen is not None and seen.last_seen_at > now - PRESENCE_RESOLUTION:
+                return
+        try:
+            with change_scope(self._engine) as session:
+                seen = session.get(AgentPresence, agent_id)
+                if seen is None:
+                    session.add(AgentPresence(agent_id=agent_id, last_seen_at=now))
+                else:
+                    seen.last_seen_at = max(seen.last_seen_at, now)
+        except IntegrityError:  # another request of the same agent recorded it at the same moment
+            pass
+
+    def return_claims_of_absent_agents(self, seen_before: dt.datetime, now: dt.datetime) -> List[ReturnedHandoff]:
+        """Puts the conversations of agents not seen since `seen_before` back in their queues,
+        keeping their place; what was returned."""
+        last_seen = func.coalesce(AgentPresence.last_seen_at, Handoff.claimed_at)
+        away = (
+            select(Handoff.id)
+            .outerjoin(AgentPresence, AgentPresence.agent_id == Handoff.agent_id)
+            .where(Handoff.status == "with_agent", last_seen < seen_before)
+        )
+        return self._return_claims(Handoff.id.in_(away), now)
+
+    def return_claims_of(self, agent_id: int, now: dt.datetime) -> List[ReturnedHandoff]:
+        """Puts the agent's conversations back in their queues (they signed out), keeping their place."""
+        return self._return_claims(Handoff.agent_id == agent_id, now)
+
+    def _return_claims(self, condition, now: dt.datetime) -> List[ReturnedHandoff]:
+        returned = []
+        with change_scope(self._engine) as session:
+            held = session.execute(
+                select(Handoff, Agent.display_name)
+                .join(Agent, Agent.id == Handoff.agent_id)
+                .where(Handoff.status == "with_agent", condition)
+            ).all()
+            for handoff, agent_name in held:
+                # Conditional, as a claim: an agent closing it at this moment keeps it closed.
+                if session.execute(
+                    update(Handoff)
+                    .where(Handoff.id == handoff.id, Handoff.status == "with_agent", Handoff.agent_id == handoff.agent_id)
+                    .values(status="waiting", agent_id=None, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount == 1:
+                    reference = _reference(session, handoff)
+                    returned.append(ReturnedHandoff(reference, handoff.conversation_id, handoff.queue, agent_name))
+        return returned
 
     def record_agent_reply(self, reference: str, agent_id: int, now: dt.datetime) -> bool:
         """Notes the agent's reply (the first one's time is kept); False unless the agent holds it."""

@@ -182,6 +182,27 @@ async def test_a_request_after_the_rating_is_served_not_kept_as_a_comment(server
     assert rating.comment is None
 
 
+async def test_an_agent_signing_out_puts_the_conversation_back_in_the_queue(servers, desk):
+    assistant, page_url = servers
+    async with Customer(assistant.url) as customer:
+        await customer.say("I want to talk to a human")
+        reference = customer.unread()[0]["text"].split("reference ")[1][:10]
+        dora = await signed_in(page_url, "dora")
+        assert (await dora.call("POST", f"handoffs/{reference}/claim", {})).status_code == 200
+        assert (await customer.next_message())["text"].startswith("Dora: Hi")
+
+        assert (await dora.call("DELETE", "session")).status_code == 200
+        back = await customer.next_message()
+        assert back["text"].startswith("Dora had to leave, so you're back in the queue for orders and delivery")
+        assert desk.handoff(reference).status == "waiting"
+        # No longer paused: the assistant answers again, and "never mind" leaves the queue.
+        await customer.say("which payment methods do you accept?")
+        assert customer.unread() != []
+        await customer.say("never mind")
+        assert reference in customer.unread()[-1]["text"]
+    assert desk.handoff(reference).status == "cancelled"
+
+
 async def test_two_agents_claiming_at_once_get_one_conversation(servers):
     assistant, page_url = servers
     async with Customer(assistant.url) as customer:
@@ -442,8 +463,9 @@ def test_a_reminder_lost_to_a_crash_is_offered_by_the_console_sweep(impatient_as
     )
     impatient_assistant.rasa.start()
     with page_server(tmp_path, impatient_assistant.url, env=impatient_assistant.env):
-        offers = wait_for_offers(impatient_assistant, conversation_id)
-    assert len(offers) == 1 and reference in offers[0]["text"]
+        offer = wait_for_message(impatient_assistant, conversation_id, "still busy")
+    offers = [m for m in rest_messages(impatient_assistant, conversation_id).json() if "still busy" in m["text"]]
+    assert offers == [offer] and reference in offer["text"]
     assert [reply["payload"] for reply in offers[0]["buttons"]] == [
         '/choose_follow_up{"follow_up": "callback"}', '/choose_follow_up{"follow_up": "email"}'
     ]
@@ -452,13 +474,33 @@ def test_a_reminder_lost_to_a_crash_is_offered_by_the_console_sweep(impatient_as
     engine.dispose()
 
 
-def wait_for_offers(assistant, conversation_id):
-    """The REST customer's pending messages once one offers a callback (polled, as a REST client does)."""
+def wait_for_message(assistant, conversation_id, words):
+    """The REST customer's first pending message with the words (polled, as a REST client does)."""
     deadline = time.monotonic() + REPLY_LIMIT_SECONDS
     while time.monotonic() < deadline:
         messages = rest_messages(assistant, conversation_id).json()
-        offers = [message for message in messages if "still busy" in message.get("text", "")]
-        if offers:
-            return offers
+        found = [message for message in messages if words in message.get("text", "")]
+        if found:
+            return found[0]
         time.sleep(0.5)  # polling for a condition, not waiting in its place
-    raise AssertionError(f"no callback offer within {REPLY_LIMIT_SECONDS} s")
+    raise AssertionError(f"no message with {words!r} within {REPLY_LIMIT_SECONDS} s")
+
+
+def test_an_agent_away_too_long_loses_the_conversation_to_the_queue(impatient_assistant, tmp_path):
+    """The agent claims, then their console goes quiet (closed, asleep): after AGENT_AWAY_MINUTES
+    the conversation is back in its queue and the assistant answers the customer meanwhile."""
+    create_agent(impatient_assistant.env, "erik", "Erik")
+    engine = make_engine(impatient_assistant.env["COMMERCE_DB_URL"])
+    desk = ServiceDesk(engine)
+    name = f"rest-{uuid.uuid4().hex[:6]}"
+    reference = impatient_assistant.say("I want to talk to a human", name)[0].split("reference ")[1][:10]
+    conversation_id = impatient_assistant.conversation_ids[name]
+    env = dict(impatient_assistant.env, AGENT_AWAY_MINUTES="0.05")
+    with page_server(tmp_path, impatient_assistant.url, env=env) as page_url:
+        erik = asyncio.run(signed_in(page_url.rstrip("/"), "erik"))
+        assert asyncio.run(erik.call("POST", f"handoffs/{reference}/claim", {})).status_code == 200
+        back = wait_for_message(impatient_assistant, conversation_id, "Erik had to leave")
+    assert "back in the queue for orders and delivery" in back["text"]
+    assert desk.handoff(reference).status == "waiting"
+    assert impatient_assistant.say("which payment methods do you accept?", name) != []
+    engine.dispose()

@@ -143,6 +143,46 @@ def test_overdue_handoffs_are_the_waiting_ones_never_offered_a_follow_up(desk):
     assert desk.handoffs_overdue(NOW - 10 * MINUTE) == ["late", "later"]
 
 
+def test_claims_of_an_agent_away_go_back_to_their_queue_keeping_their_place(desk):
+    anna, ben, cara = add_agent(desk, "anna"), add_agent(desk, "ben"), add_agent(desk, "cara")
+    annas, bens, caras = (queue(desk, name, NOW - (3 - n) * MINUTE) for n, name in enumerate(("annas", "bens", "caras")))
+    assert desk.claim_handoff(annas.reference, anna.agent_id, NOW)
+    assert desk.claim_handoff(bens.reference, ben.agent_id, NOW)
+    assert desk.claim_handoff(caras.reference, cara.agent_id, NOW + 8 * MINUTE)  # never seen: counted from the claim
+    desk.note_agent_seen(anna.agent_id, NOW + MINUTE)
+    desk.note_agent_seen(ben.agent_id, NOW + MINUTE)
+    desk.note_agent_seen(ben.agent_id, NOW + 6 * MINUTE)
+    returned = desk.return_claims_of_absent_agents(NOW + 5 * MINUTE, NOW + 10 * MINUTE)
+    assert [(h.reference, h.conversation_id, h.queue, h.agent_name) for h in returned] == [
+        (annas.reference, "annas", "orders", "Anna")
+    ]
+    assert (desk.handoff(annas.reference).status, desk.handoff(annas.reference).agent_username) == ("waiting", None)
+    assert desk.waiting_handoff("annas", NOW + 10 * MINUTE).position == 1
+    assert desk.handoff(bens.reference).agent_username == "ben"
+    assert desk.handoff(caras.reference).agent_username == "cara"
+    assert desk.return_claims_of_absent_agents(NOW + 5 * MINUTE, NOW + 11 * MINUTE) == []
+
+
+def test_presence_is_written_at_most_twice_a_minute(desk):
+    anna = add_agent(desk, "anna")
+    place = queue(desk, "annas")
+    assert desk.claim_handoff(place.reference, anna.agent_id, NOW)
+    desk.note_agent_seen(anna.agent_id, NOW)
+    desk.note_agent_seen(anna.agent_id, NOW + dt.timedelta(seconds=20))
+    assert [h.reference for h in desk.return_claims_of_absent_agents(NOW + dt.timedelta(seconds=10), NOW)] == [place.reference]
+
+
+def test_signing_out_returns_only_that_agents_claims(desk):
+    anna, ben = add_agent(desk, "anna"), add_agent(desk, "ben")
+    annas, bens = queue(desk, "annas"), queue(desk, "bens")
+    assert desk.claim_handoff(annas.reference, anna.agent_id, NOW)
+    assert desk.claim_handoff(bens.reference, ben.agent_id, NOW)
+    assert [h.reference for h in desk.return_claims_of(anna.agent_id, NOW + MINUTE)] == [annas.reference]
+    assert desk.return_claims_of(anna.agent_id, NOW + MINUTE) == []
+    assert desk.handoff(bens.reference).status == "with_agent"
+    assert desk.claim_handoff(annas.reference, ben.agent_id, NOW + 2 * MINUTE)
+
+
 # --- agents' claims, replies and closing ---
 
 def test_only_one_of_two_agents_claims_a_conversation(desk):
