@@ -130,9 +130,10 @@ run: $(MODEL) $(WEB_INSTALLED) seed-if-missing generator-in-background ## start 
 	@echo "             (then send the X-Conversation-Id of the answer as \"sender\" with the next message)"
 	@echo "  socket.io: http://localhost:$(RASA_PORT)/socket.io (events user_uttered / bot_uttered)"
 	@echo "  terminal:  make shell   |   health: curl localhost:$(RASA_PORT)/ and localhost:$(ACTIONS_PORT)/health"
-	@# The HTTP API serves the agent console only (JWT signed with RASA_JWT_SECRET; nginx does not expose it).
+	@# The HTTP API serves the agent console only: a JWT signed with RASA_JWT_SECRET, which
+	@# rasa_server/http_api_auth.py adds inside the process (not in the process list); nginx does not expose it.
 	scripts/with_action_server.sh --web-port $(WEB_PORT) $(RASA) run --model $(MODEL) --endpoints $(ENDPOINTS) --port $(RASA_PORT) --cors $(ALLOWED_ORIGINS) \
-		--enable-api --jwt-secret "$$RASA_JWT_SECRET" --jwt-method HS256
+		--enable-api
 
 shell: $(MODEL) seed-if-missing generator-in-background ## chat with the assistant in the terminal (starts the action server too)
 	scripts/with_action_server.sh $(RASA) shell --model $(MODEL) --endpoints $(ENDPOINTS)

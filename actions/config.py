@@ -172,7 +172,7 @@ def handoff_timeout_minutes() -> float:
 
 def rasa_api_jwt_secret() -> Optional[str]:
     """The secret the agent console signs its calls to the Rasa server's HTTP API with
-    (RASA_JWT_SECRET; the Rasa server runs with --jwt-secret). make generates it into .env."""
+    (RASA_JWT_SECRET; `rasa run --enable-api` asks for it: rasa_server/http_api_auth.py). make generates it into .env."""
     return os.environ.get("RASA_JWT_SECRET") or None
 
 

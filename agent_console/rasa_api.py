@@ -1,5 +1,5 @@
 """The Rasa server's HTTP API as the agent console uses it (Rasa runs with --enable-api and
---jwt-secret): read a conversation, pause it for the agent, send the agent's messages to the
+the project's JWT secret): read a conversation, pause it for the agent, send the agent's messages to the
 customer's channel, resume it, run an action and trigger an intent. Each call carries a short-lived JWT with
 Rasa's admin role, signed with RASA_JWT_SECRET."""
 

@@ -139,9 +139,9 @@ def endpoints_file(project: Path) -> Path:
 
 
 def http_api_arguments(env: Dict[str, str]) -> List[str]:
-    """Rasa's HTTP API for the agent console, as `make run` enables it, when the environment has its secret."""
-    secret = env.get("RASA_JWT_SECRET")
-    return ["--enable-api", "--jwt-secret", secret, "--jwt-method", "HS256"] if secret else []
+    """Rasa's HTTP API for the agent console, as `make run` enables it, when the environment has
+    its secret (which the Rasa process adds to its own arguments: rasa_server/http_api_auth.py)."""
+    return ["--enable-api"] if env.get("RASA_JWT_SECRET") else []
 
 
 def rasa_server(

@@ -7,6 +7,8 @@ teach them, with nothing exported first:
 
 - the project's .env (the secrets `make` generates into it, and any local settings) is read
   into the environment; a variable the environment already has wins, as with make;
+- `rasa run --enable-api` asks for a JWT signed with RASA_JWT_SECRET, which stays off the
+  command line (http_api_auth.py);
 - personal data is masked in everything the process logs (personal_data/log_hook.py);
 - when Rasa imports its TensorFlow models (DIET, ResponseSelector, TED), they are loaded for
   prediction only, in half the memory, and called as a graph directly (lean_loading.py);
@@ -21,11 +23,13 @@ is about. Standard library only, because the .pth runs before anything else is i
 
 import importlib
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Callable, Dict
 
 from personal_data import log_hook
+from rasa_server import http_api_auth
 
 ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
 # Rasa's module -> ours, whose `install(module)` hooks into it once Rasa imports it.
@@ -38,6 +42,7 @@ HOOKS = {
 
 def start() -> None:
     load_env_file(ENV_FILE)
+    sys.argv[:] = http_api_auth.with_project_jwt(sys.argv, os.environ.get("RASA_JWT_SECRET"))
     log_hook.install()
     for rasa_module, hook_module in HOOKS.items():
         log_hook.when_imported(rasa_module, _installer(hook_module))

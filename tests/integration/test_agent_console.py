@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
+import jwt
 import pytest
 import requests
 import socketio
@@ -341,6 +343,18 @@ def test_the_customer_cannot_use_rasas_http_api(servers):
         f"{assistant.url}/conversations/anything/tracker/events", json=[{"event": "pause"}], timeout=REPLY_LIMIT_SECONDS
     )
     assert response.status_code == 401
+
+
+def test_rasas_http_api_takes_the_jwt_whose_secret_is_not_in_the_process_list(servers):
+    assistant, _ = servers
+    secret = assistant.env["RASA_JWT_SECRET"]
+    command_line = Path(f"/proc/{assistant.rasa.process.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    assert "--enable-api" in command_line and secret not in command_line
+    claims = {"user": {"username": "test", "role": "admin"}, "exp": int(time.time()) + 60}
+    headers = {"Authorization": f"Bearer {jwt.encode(claims, secret, algorithm='HS256')}"}
+    assert requests.get(f"{assistant.url}/status", headers=headers, timeout=REPLY_LIMIT_SECONDS).status_code == 200
+    forged = {"Authorization": f"Bearer {jwt.encode(claims, 'a-guessed-secret-of-enough-length', algorithm='HS256')}"}
+    assert requests.get(f"{assistant.url}/status", headers=forged, timeout=REPLY_LIMIT_SECONDS).status_code == 401
 
 
 # --- /insights ---

@@ -1,9 +1,14 @@
 """The start-up entry of every process of the venv reads .env as make does, and the
-environment wins over it."""
+environment wins over it; `rasa run --enable-api` gets the project's JWT secret inside the process."""
 
 import os
 
+import pytest
+
+from rasa_server.http_api_auth import with_project_jwt
 from rasa_server.startup import env_file_assignments, load_env_file
+
+RASA = "/srv/brightcart/.venv/bin/rasa"
 
 
 def test_env_file_lines_are_read_as_make_reads_them():
@@ -36,3 +41,23 @@ def test_a_missing_env_file_changes_nothing(tmp_path):
     before = dict(os.environ)
     load_env_file(tmp_path / ".env")
     assert dict(os.environ) == before
+
+
+def test_rasa_run_with_the_http_api_gets_the_projects_jwt():
+    argv = [RASA, "run", "--enable-api", "--port", "5005"]
+    assert with_project_jwt(argv, "s3cret") == [*argv, "--jwt-secret", "s3cret", "--jwt-method", "HS256"]
+
+
+@pytest.mark.parametrize("argv, secret", [
+    ([RASA, "run", "--enable-api"], None),  # no secret: Rasa's own default (an open API) is the caller's choice
+    ([RASA, "run", "--port", "5005"], "s3cret"),  # no API
+    ([RASA, "run", "actions"], "s3cret"),
+    ([RASA, "shell"], "s3cret"),
+    ([RASA, "run", "--enable-api", "--auth-token", "token"], "s3cret"),
+    ([RASA, "run", "--enable-api", "--jwt-secret=other"], "s3cret"),
+    (["/usr/bin/python", "run", "--enable-api"], "s3cret"),
+    ([""], "s3cret"),
+    ([], "s3cret"),
+])
+def test_other_commands_and_chosen_authentication_are_left_alone(argv, secret):
+    assert with_project_jwt(argv, secret) == argv
