@@ -1,15 +1,17 @@
 """Builds the demo shop in the commerce database: python -m scripts.seed_db [--url URL] [--if-missing].
 
 Creates the tables, then replaces all rows with the demo shop in one transaction, so running it
-again gives the same data and a failure leaves the previous data as it was.
+again gives the same data and a failure leaves the previous data as it was. A database written
+by an older version, whose tables lack columns this one uses, is rebuilt table by table first
+(its rows would be replaced anyway); with --if-missing it is left alone, with a warning.
 """
 
 import argparse
 import datetime as dt
 import sys
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from actions.config import commerce_db_url
@@ -31,9 +33,15 @@ def seed(url: str, if_missing: bool = False, today: dt.date | None = None) -> bo
     """
     engine = make_engine(url)
     try:
+        outdated = outdated_tables(engine)
+        if outdated and not if_missing:
+            Base.metadata.drop_all(engine, tables=[Base.metadata.tables[name] for name in outdated])
         Base.metadata.create_all(engine)
         with Session(engine, future=True) as session, session.begin():
             if if_missing and session.scalar(select(func.count()).select_from(Customer)):
+                if outdated:
+                    print(f"Warning: the tables {', '.join(outdated)} lack columns this version uses; "
+                          "`make seed` rebuilds the demo shop with them.", file=sys.stderr)
                 return False
             # Children before parents, so foreign keys hold at every step.
             for table in reversed(Base.metadata.sorted_tables):
@@ -42,6 +50,22 @@ def seed(url: str, if_missing: bool = False, today: dt.date | None = None) -> bo
         return True
     finally:
         engine.dispose()
+
+
+def outdated_tables(engine: Engine) -> list[str]:
+    """The tables of the database that lack a column the models define, and every table that
+    refers to one of them (dropped with them), children first."""
+    inspector = inspect(engine)
+    existing = [table for table in Base.metadata.sorted_tables if table.name in inspector.get_table_names()]
+    outdated = {
+        table for table in existing
+        if {column.name for column in table.columns} - {column["name"] for column in inspector.get_columns(table.name)}
+    }
+    # Parents come first in sorted_tables, so one pass adds the children of children too.
+    for table in existing:
+        if any(key.column.table in outdated for key in table.foreign_keys):
+            outdated.add(table)
+    return [table.name for table in reversed(existing) if table in outdated]
 
 
 def report(url: str) -> list[str]:

@@ -4,12 +4,12 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from actions.db.engine import session_scope
 from actions.db.models import ORDER_STATUSES, Base, Customer, Order
 from actions.db.repository import SqlShopRepository
-from scripts.seed_db import seed
+from scripts.seed_db import outdated_tables, seed
 from actions.config import PROJECT_DIR
 
 
@@ -52,6 +52,33 @@ def test_if_missing_keeps_existing_data(shop_engine):
     assert seed(url, if_missing=True) is False
     with session_scope(shop_engine) as session:
         assert session.get(Customer, 1).name == "Changed by the shop"
+
+
+def drop_column(engine, table, column):
+    """A database an older version wrote: the table without a column added since."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+def test_seeding_rebuilds_tables_an_older_version_wrote(shop_engine):
+    url = shop_engine.url.render_as_string(hide_password=False)
+    drop_column(shop_engine, "satisfaction_ratings", "comment")
+    drop_column(shop_engine, "customers", "tier")  # orders and much else refer to customers
+    assert outdated_tables(shop_engine)[-1] == "customers" and "orders" in outdated_tables(shop_engine)
+    assert seed(url, today=dt.date(2026, 11, 23))
+    assert outdated_tables(shop_engine) == []
+    assert {c["name"] for c in inspect(shop_engine).get_columns("satisfaction_ratings")} >= {"comment"}
+    assert row_counts(shop_engine)["orders"] >= 200
+
+
+def test_if_missing_leaves_an_older_database_alone_and_says_so(shop_engine, capsys):
+    url = shop_engine.url.render_as_string(hide_password=False)
+    seed(url, today=dt.date(2026, 11, 23))
+    drop_column(shop_engine, "satisfaction_ratings", "comment")
+    assert seed(url, if_missing=True) is False
+    assert "satisfaction_ratings" in capsys.readouterr().err
+    assert outdated_tables(shop_engine) == ["satisfaction_ratings"]
+    assert row_counts(shop_engine)["orders"] >= 200
 
 
 @pytest.mark.parametrize("today", [dt.date(2026, 11, 23), dt.date(2027, 6, 6)])
