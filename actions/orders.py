@@ -37,6 +37,7 @@ from actions.order_changes import (
 )
 from actions.second_request import follow_up_second_request, split_requests
 from actions.shop import ShopUnavailable, ask_shop, change_shop, shop_repository
+from actions.validation import normalise_order_id
 
 ON_THE_WAY = ("shipped", "in_transit", "out_for_delivery")
 # How many of the customer's latest messages a warranty ticket carries for the team.
@@ -145,6 +146,23 @@ ANSWERS = {
     "track_refund": tell_refund_status,
     "warranty_claim": open_warranty_claim,
 }
+
+
+class ActionAskWhatAboutOrder(Action):
+    """An order number given out of the blue: if it is one (6 digits, as the form checks it),
+    it is kept and the customer is asked what to do with it; a postcode or a price is not
+    taken for one."""
+
+    def name(self) -> Text:
+        return "action_ask_what_about_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        order_id = normalise_order_id(tracker.get_slot("order_id"))
+        if order_id is None:
+            dispatcher.utter_message(response="utter_invalid_order_id")
+        else:
+            dispatcher.utter_message(response="utter_ask_what_about_order", order_id=order_id)
+        return [SlotSet("order_id", order_id)]
 
 
 class ActionSubmitOrderRequestForm(Action):

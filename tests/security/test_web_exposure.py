@@ -170,7 +170,7 @@ def test_product_search_over_the_real_servers_quotes_no_markup(assistant, typed)
     ids=["typed", "intent-with-order-id", "intent-with-product"],
 )
 def test_slots_set_from_a_message_are_never_echoed_with_markup(assistant, message):
-    """Rasa fills a response's {slot} itself when a rule utters it (utter_ask_what_about_order)."""
+    """A slot set from a message (an order number out of the blue, a product) never comes back as markup."""
     response = assistant.send(message)
 
     assert response.status_code == 200 or 400 <= response.status_code < 500

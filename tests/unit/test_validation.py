@@ -1,5 +1,6 @@
 import pytest
 
+from actions.orders import ActionAskWhatAboutOrder
 from actions.validation import (
     corrected_order_id,
     normalise_contact,
@@ -9,6 +10,7 @@ from actions.validation import (
     reason_in_text,
     whole_contact,
 )
+from tests.conftest import make_tracker, responses, user_event
 
 
 @pytest.mark.parametrize(
@@ -112,3 +114,19 @@ def test_a_yes_or_no_is_no_return_reason(text):
 ])
 def test_a_correction_names_the_right_order_number(text, order_id):
     assert corrected_order_id(text) == order_id
+
+
+@pytest.mark.parametrize("found, kept, response", [
+    ("#100016", "100016", "utter_ask_what_about_order"),
+    ("100 016", "100016", "utter_ask_what_about_order"),
+    ("24105", None, "utter_invalid_order_id"),  # a postcode DIET took for an order number
+    ("4999.00", None, "utter_invalid_order_id"),
+    (None, None, "utter_invalid_order_id"),
+])
+async def test_an_order_number_out_of_the_blue_is_kept_only_if_it_is_one(dispatcher, domain, found, kept, response):
+    tracker = make_tracker([user_event(found or "", "inform")], {"order_id": found})
+    events = await ActionAskWhatAboutOrder().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == [response]
+    assert events == [{"event": "slot", "timestamp": None, "name": "order_id", "value": kept}]
+    if kept:
+        assert dispatcher.messages[0]["order_id"] == kept
