@@ -150,9 +150,9 @@ class ActionHandoffTimeout(Action):
         except ShopUnavailable:
             return []
         if place is None:
-            # Offered already (the customer is not asked twice), or taken, cancelled or closed
-            # meanwhile: then nothing is left for "never mind" to cancel.
-            return [] if waiting else [SlotSet(HANDOFF_TICKET_SLOT, None)]
+            # Offered already (the customer is not asked twice: the ticket still waits), or taken,
+            # cancelled or closed meanwhile (then nothing is left for "never mind" to cancel).
+            return [SlotSet(HANDOFF_TICKET_SLOT, waiting.reference if waiting else None)]
         dispatcher.utter_message(response="utter_handoff_timeout", queue=queue_title(place.queue), reference=place.reference)
         return []
 

@@ -21,4 +21,5 @@ def with_project_jwt(argv: List[str], secret: Optional[str]) -> List[str]:
         return argv
     if any(argument.split("=")[0] in AUTHENTICATION_OPTIONS for argument in argv):
         return argv
-    return [*argv, "--jwt-secret", secret, "--jwt-method", "HS256"]
+    # One argument: a secret that starts with "-" would otherwise read as an option.
+    return [*argv, f"--jwt-secret={secret}", "--jwt-method", "HS256"]

@@ -444,7 +444,8 @@ async def test_timeout_offers_once_when_the_reminder_and_the_sweep_both_come(sto
     await hand_off(dispatcher, domain)
     await timeout(dispatcher, domain)
     # The console's sweep after a lost reminder, or a second reminder from asking twice.
-    assert await timeout(dispatcher, domain) == []
+    reference = dispatcher.messages[0]["reference"]
+    assert await timeout(dispatcher, domain) == [{"event": "slot", "timestamp": None, "name": "handoff_ticket", "value": reference}]
     assert sent(dispatcher, domain) == ["utter_handoff_queued", "utter_handoff_wait", "utter_handoff_timeout"]
 
 

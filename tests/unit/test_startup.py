@@ -1,9 +1,11 @@
 """The start-up entry of every process of the venv reads .env as make does, and the
 environment wins over it; `rasa run --enable-api` gets the project's JWT secret inside the process."""
 
+import argparse
 import os
 
 import pytest
+from rasa.cli.arguments.run import add_server_arguments
 
 from rasa_server.http_api_auth import with_project_jwt
 from rasa_server.startup import env_file_assignments, load_env_file
@@ -45,7 +47,15 @@ def test_a_missing_env_file_changes_nothing(tmp_path):
 
 def test_rasa_run_with_the_http_api_gets_the_projects_jwt():
     argv = [RASA, "run", "--enable-api", "--port", "5005"]
-    assert with_project_jwt(argv, "s3cret") == [*argv, "--jwt-secret", "s3cret", "--jwt-method", "HS256"]
+    assert with_project_jwt(argv, "s3cret") == [*argv, "--jwt-secret=s3cret", "--jwt-method", "HS256"]
+
+
+def test_a_secret_that_looks_like_an_option_is_still_the_secret():
+    """Generated secrets (URL-safe base64) may start with "-"; Rasa's parser must read it as the value."""
+    parser = argparse.ArgumentParser()
+    add_server_arguments(parser)
+    argv = with_project_jwt([RASA, "run", "--enable-api"], "-Xy_secret")
+    assert parser.parse_args(argv[2:]).jwt_secret == "-Xy_secret"
 
 
 @pytest.mark.parametrize("argv, secret", [
