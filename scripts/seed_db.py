@@ -56,7 +56,8 @@ def outdated_tables(engine: Engine) -> list[str]:
     """The tables of the database that lack a column the models define, and every table that
     refers to one of them (dropped with them), children first."""
     inspector = inspect(engine)
-    existing = [table for table in Base.metadata.sorted_tables if table.name in inspector.get_table_names()]
+    names = set(inspector.get_table_names())
+    existing = [table for table in Base.metadata.sorted_tables if table.name in names]
     outdated = {
         table for table in existing
         if {column.name for column in table.columns} - {column["name"] for column in inspector.get_columns(table.name)}
